@@ -1,0 +1,159 @@
+#include "httptrace/header.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <stdexcept>
+
+#include "message/ascii.hpp"
+
+namespace httptrace {
+
+std::string canonical_key(std::string_view key) {
+  std::string out(key);
+  if (!valid_header_name(key)) return out;  // Go keeps invalid keys as they are
+  bool upper = true;
+  for (char& c : out) {
+    c = upper ? ascii::to_upper(c) : ascii::to_lower(c);
+    upper = c == '-';
+  }
+  return out;
+}
+
+bool valid_header_name(std::string_view name) noexcept {
+  return !name.empty() && std::all_of(name.begin(), name.end(), ascii::is_token_char);
+}
+
+bool valid_header_value(std::string_view value) noexcept {
+  return std::none_of(value.begin(), value.end(), [](char c) {
+    auto u = static_cast<unsigned char>(c);
+    return (u < 0x20 && c != '\t') || u == 0x7f;
+  });
+}
+
+void Header::add(std::string_view key, std::string_view value) {
+  if (!valid_header_name(key)) {
+    add_raw(key, value);
+    return;
+  }
+  // Canonicalise in place in the buffer: no temporary string.
+  std::size_t offset = bytes_.size();
+  add_raw(key, value);
+  bool upper = true;
+  for (std::size_t i = 0; i < key.size(); ++i) {
+    char& c = bytes_[offset + i];
+    c = upper ? ascii::to_upper(c) : ascii::to_lower(c);
+    upper = c == '-';
+  }
+}
+
+void Header::add_raw(std::string_view key, std::string_view value) {
+  if (bytes_.size() + key.size() + value.size() > std::numeric_limits<uint32_t>::max()) {
+    throw std::length_error("httptrace::Header: more than 4 GiB of header bytes");
+  }
+  Slot slot;
+  slot.key_offset = static_cast<uint32_t>(bytes_.size());
+  slot.key_size = static_cast<uint32_t>(key.size());
+  bytes_.append(key);
+  slot.value_offset = static_cast<uint32_t>(bytes_.size());
+  slot.value_size = static_cast<uint32_t>(value.size());
+  bytes_.append(value);
+  slots_.push_back(slot);
+}
+
+void Header::set(std::string_view key, std::string_view value) {
+  // `key` or `value` may point into our own buffer: copy before deleting.
+  std::string key_copy(key), value_copy(value);
+  del(key_copy);
+  add(key_copy, value_copy);
+}
+
+std::size_t Header::find(std::string_view key, std::size_t from) const noexcept {
+  for (std::size_t i = from; i < slots_.size(); ++i) {
+    if (ascii::iequals(key_at(i), key)) return i;
+  }
+  return slots_.size();
+}
+
+bool Header::first_of_key(std::size_t i) const noexcept { return find(key_at(i), 0) == i; }
+
+std::optional<std::string_view> Header::get(std::string_view key) const noexcept {
+  std::size_t i = find(key, 0);
+  if (i == slots_.size()) return std::nullopt;
+  return value_at(i);
+}
+
+std::vector<std::string_view> Header::values(std::string_view key) const {
+  std::vector<std::string_view> out;
+  for (std::size_t i = find(key, 0); i < slots_.size(); i = find(key, i + 1)) out.push_back(value_at(i));
+  return out;
+}
+
+bool Header::has(std::string_view key) const noexcept { return find(key, 0) != slots_.size(); }
+
+void Header::del(std::string_view key) {
+  std::string key_copy(key);
+  auto removed = std::remove_if(slots_.begin(), slots_.end(), [&](const Slot& slot) {
+    return ascii::iequals(std::string_view(bytes_.data() + slot.key_offset, slot.key_size), key_copy);
+  });
+  if (removed == slots_.end()) return;
+  slots_.erase(removed, slots_.end());
+  if (slots_.empty()) bytes_.clear();
+  // The removed bytes stay in the buffer until clear(); headers are short-lived.
+}
+
+void Header::clear() noexcept {
+  bytes_.clear();
+  slots_.clear();
+}
+
+Result<void> Header::validate() const {
+  for (std::size_t i = 0; i < slots_.size(); ++i) {
+    if (!valid_header_name(key_at(i))) {
+      return fail(ErrorCode::invalid_request,
+                  "invalid header field name \"" + ascii::printable(key_at(i)) + "\"");
+    }
+    if (!valid_header_value(value_at(i))) {
+      return fail(ErrorCode::invalid_request, "invalid header field value for \"" +
+                                                  std::string(key_at(i)) +
+                                                  "\" (control characters such as CR, LF or NUL)");
+    }
+  }
+  return {};
+}
+
+std::vector<std::string_view> Header::keys() const {
+  std::vector<std::string_view> out;
+  for (std::size_t i = 0; i < slots_.size(); ++i) {
+    if (first_of_key(i)) out.push_back(key_at(i));
+  }
+  return out;
+}
+
+std::vector<Header::Field> Header::fields() const {
+  std::vector<Field> out;
+  out.reserve(slots_.size());
+  for (std::size_t i = 0; i < slots_.size(); ++i) out.push_back({key_at(i), value_at(i)});
+  return out;
+}
+
+bool operator==(const Header& a, const Header& b) noexcept {
+  if (a.slots_.size() != b.slots_.size()) return false;
+  for (std::size_t i = 0; i < a.slots_.size(); ++i) {
+    if (a.key_at(i) != b.key_at(i) || a.value_at(i) != b.value_at(i)) return false;
+  }
+  return true;
+}
+
+std::size_t Header::Values::size() const noexcept {
+  std::size_t n = 0;
+  for (auto it = begin(); it != end(); ++it) ++n;
+  return n;
+}
+
+std::vector<std::string> Header::Values::to_strings() const {
+  std::vector<std::string> out;
+  for (std::string_view v : *this) out.emplace_back(v);
+  return out;
+}
+
+}  // namespace httptrace

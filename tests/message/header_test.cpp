@@ -1,0 +1,107 @@
+#include "httptrace/header.hpp"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace httptrace {
+namespace {
+
+TEST(Header, CanonicalKeysLikeGo) {
+  EXPECT_EQ(canonical_key("content-type"), "Content-Type");
+  EXPECT_EQ(canonical_key("X-FOO-bar"), "X-Foo-Bar");
+  EXPECT_EQ(canonical_key("www-authenticate"), "Www-Authenticate");
+  EXPECT_EQ(canonical_key("x"), "X");
+  EXPECT_EQ(canonical_key("X-Foo "), "X-Foo ");  // not a token: kept as is
+  EXPECT_EQ(canonical_key("foo bar"), "foo bar");
+}
+
+TEST(Header, CaseInsensitiveMultiValuedInOrder) {
+  Header h;
+  h.add("accept", "text/html");
+  h.add("X-Multi", "a");
+  h.add("ACCEPT", "application/json");
+  h.add("x-multi", "b");
+  EXPECT_EQ(h.get("Accept"), "text/html");
+  EXPECT_EQ(h.get("aCcEpT"), "text/html");
+  EXPECT_EQ(h.values("accept"), (std::vector<std::string_view>{"text/html", "application/json"}));
+  EXPECT_EQ(h.keys(), (std::vector<std::string_view>{"Accept", "X-Multi"}));
+  EXPECT_EQ(h.size(), 4u);
+  EXPECT_FALSE(h.get("missing"));
+  EXPECT_TRUE(h.values("missing").empty());
+}
+
+TEST(Header, IterationGroupsValuesByKeyInFirstSeenOrder) {
+  Header h;
+  h.add("b", "1");
+  h.add("a", "2");
+  h.add("B", "3");
+  std::vector<std::pair<std::string, std::vector<std::string>>> seen;
+  for (const auto& [key, values] : h) seen.emplace_back(std::string(key), values.to_strings());
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0].first, "B");
+  EXPECT_EQ(seen[0].second, (std::vector<std::string>{"1", "3"}));
+  EXPECT_EQ(seen[1].first, "A");
+  EXPECT_EQ(seen[1].second, (std::vector<std::string>{"2"}));
+}
+
+TEST(Header, SetReplacesAndDelRemoves) {
+  Header h;
+  h.add("X", "1");
+  h.add("Y", "2");
+  h.add("X", "3");
+  h.set("x", "4");
+  EXPECT_EQ(h.values("X"), (std::vector<std::string_view>{"4"}));
+  EXPECT_EQ(h.get("Y"), "2");
+  h.del("y");
+  EXPECT_FALSE(h.has("Y"));
+  EXPECT_EQ(h.size(), 1u);
+  // set with a view into the header itself
+  h.set("Z", *h.get("X"));
+  EXPECT_EQ(h.get("Z"), "4");
+  h.clear();
+  EXPECT_TRUE(h.empty());
+}
+
+TEST(Header, EmptyValuesAreKept) {
+  Header h;
+  h.add("X-Blank", "");
+  EXPECT_TRUE(h.has("X-Blank"));
+  EXPECT_EQ(h.get("X-Blank"), "");
+}
+
+TEST(Header, ValidateRejectsControlCharactersAndBadNames) {
+  for (std::string_view bad : {std::string_view("a\r\nb"), std::string_view("a\nb"),
+                               std::string_view("a\0b", 3), std::string_view("a\x7f")}) {
+    Header h;
+    h.add("X-Test", bad);
+    auto result = h.validate();
+    ASSERT_FALSE(result) << bad.size();
+    EXPECT_EQ(result.error().code(), ErrorCode::invalid_request);
+  }
+  for (std::string_view bad_name : {"", "a b", "a:b", "caf\xc3\xa9", "x\r\n"}) {
+    Header h;
+    h.add(bad_name, "v");
+    auto result = h.validate();
+    ASSERT_FALSE(result) << bad_name;
+    EXPECT_EQ(result.error().code(), ErrorCode::invalid_request);
+  }
+  Header good;
+  good.add("X-Tab", "a\tb");
+  good.add("X-Utf8", "caf\xc3\xa9");
+  EXPECT_TRUE(good.validate());
+}
+
+TEST(Header, EqualityComparesFieldsInOrder) {
+  Header a, b;
+  a.add("X", "1");
+  b.add("x", "1");
+  EXPECT_EQ(a, b);
+  b.add("Y", "2");
+  EXPECT_NE(a, b);
+}
+
+}  // namespace
+}  // namespace httptrace
