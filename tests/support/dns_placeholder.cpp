@@ -1,0 +1,1 @@
+// Placeholder: the dnsmasq fixture and DNS responder land here.

@@ -1,0 +1,1 @@
+// Placeholder: nginx, script server, fds and PKI land here.
