@@ -71,6 +71,9 @@ class Url {
   friend bool operator==(const Url&, const Url&) = default;
 
  private:
+  // Go's String, with the password shown as "***" when redact_password is set.
+  void append_to(std::string& out, bool redact_password) const;
+
   std::string scheme_;
   std::string opaque_;
   std::string userinfo_;  // raw, still escaped
@@ -79,8 +82,10 @@ class Url {
   std::string raw_path_;  // the escaped path when it differs from the default escaping of path_
   std::string raw_query_;
   std::string fragment_;
+  std::string raw_fragment_;  // the escaped fragment when it differs from the default escaping
   bool has_userinfo_ = false;
   bool force_query_ = false;
+  bool omit_host_ = false;  // "scheme:/path": no authority at all, unlike "scheme:///path"
 };
 
 }  // namespace httptrace
