@@ -39,7 +39,9 @@ using FieldObserver = std::function<void(std::string_view key, const std::vector
 // when the length is known and > 0, or 0 for POST/PUT/PATCH; never for GET/HEAD without a body);
 // the caller's fields sorted by key, skipping Host, User-Agent, Content-Length,
 // Transfer-Encoding and Trailer; then the extras sorted by key. Values are written trimmed of
-// surrounding whitespace; `observer` (when set) receives them as the caller gave them.
+// surrounding whitespace; `observer` (when set) receives them as written, as Go 1.19's
+// Header.writeSubset passes its formatted values (User-Agent and Host as given, untrimmed, as
+// Go writes them). Without an observer nothing is allocated but `out`'s growth.
 // Returns whether the body goes out chunked.
 bool write_request_head(const RequestHead& head, std::string& out, const FieldObserver* observer);
 

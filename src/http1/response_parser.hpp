@@ -14,11 +14,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
+#include "http1/field_section.hpp"
+#include "http1/limits.hpp"
 #include "httptrace/error.hpp"
 #include "httptrace/header.hpp"
-#include "http1/limits.hpp"
 
 namespace httptrace::http1 {
 
@@ -59,21 +61,33 @@ class ResponseHeadParser {
   const ParserLimits& limits() const noexcept { return limits_; }
 
  private:
+  enum : int { kStatusLine = 0, kFieldLines = 1 };
+  [[nodiscard]] Result<std::size_t> advance(std::string_view in, Header& header);
+  [[nodiscard]] Result<void> parse_status_line(std::string_view line);
+  void clear_head() noexcept;
+
   ParserLimits limits_;
   StatusLine status_;
-  std::size_t scanned_ = 0;      // bytes of the current head already scanned for its end
-  int line_end_state_ = 0;       // where the end-of-head scan stands
-  std::size_t bytes_used_ = 0;   // budget used by completed heads
+  std::size_t scanned_ = 0;     // bytes of the status line already searched for its LF
+  int line_end_state_ = 0;      // where the end-of-head scan stands: kStatusLine, kFieldLines
+  std::size_t bytes_used_ = 0;  // budget used by completed heads
   std::size_t fields_used_ = 0;
   int informational_ = 0;
   bool done_ = false;
+  std::size_t section_start_ = 0;  // offset of the first field line (after the status line)
+  FieldSectionScanner section_;
+  std::size_t reason_offset_ = 0;
+  std::size_t reason_size_ = 0;
+  std::size_t head_length_ = 0;
+  std::optional<Error> error_;  // a failed parse keeps failing
+  std::string scratch_;         // unfolded obs-fold values
 };
 
 // How the body of a final response is delimited, decided from the status line, the request
 // method and the header (RFC 9112 §6.3 with the stricter rules of bad-inputs B).
 struct BodyPlan {
   enum class Kind : uint8_t { none, content_length, chunked, until_close } kind = Kind::none;
-  uint64_t length = 0;               // for content_length
+  uint64_t length = 0;  // for content_length
   // Content-Length as metadata (HEAD responses keep it; Response::content_length()).
   std::optional<uint64_t> declared_length;
   // The connection may carry another exchange after this one: false for Connection: close,

@@ -1,0 +1,149 @@
+#include "http1/field_section.hpp"
+
+#include <cstring>
+
+#include "message/ascii.hpp"
+
+namespace httptrace::http1 {
+namespace {
+
+constexpr bool is_ows(char c) noexcept {
+  return c == ' ' || c == '\t';
+}
+
+std::string_view trim_ows(std::string_view v) noexcept {
+  while (!v.empty() && is_ows(v.front())) v.remove_prefix(1);
+  while (!v.empty() && is_ows(v.back())) v.remove_suffix(1);
+  return v;
+}
+
+// RFC rule 3: a name with whitespace before the colon is kept raw (as Go), except for the
+// fields that decide framing and connection handling, where a lenient peer could read it
+// differently (bad-inputs A7, "response queue poisoning").
+bool is_framing_field(std::string_view name) noexcept {
+  return ascii::iequals(name, "Content-Length") || ascii::iequals(name, "Transfer-Encoding") ||
+         ascii::iequals(name, "Connection") || ascii::iequals(name, "Trailer") ||
+         ascii::iequals(name, "Upgrade");
+}
+
+std::string decimal(std::size_t n) {
+  return std::to_string(n);
+}
+
+}  // namespace
+
+std::string quote_for_error(std::string_view s) {
+  std::string out = "\"";
+  out += ascii::printable(s.substr(0, kQuotedBytes));
+  if (s.size() > kQuotedBytes) out += "...";
+  out += '"';
+  return out;
+}
+
+Result<bool> FieldSectionScanner::scan(std::string_view section, const SectionBudget& budget) {
+  if (complete_) return true;
+  for (;;) {
+    std::size_t lf = section.find('\n', search_from_);
+    if (lf == std::string_view::npos) {
+      search_from_ = section.size();
+      // Everything buffered belongs to the unfinished section: an endless section fails at the
+      // cap instead of growing the buffer (bad-inputs A9).
+      if (section.size() > budget.max_bytes) break;
+      return false;
+    }
+    std::size_t next = lf + 1;
+    if (next > budget.max_bytes) break;
+    std::size_t end = lf;
+    if (end > line_start_ && section[end - 1] == '\r') --end;
+    std::string_view line = section.substr(line_start_, end - line_start_);
+    line_start_ = search_from_ = next;
+    if (line.empty()) {
+      complete_ = true;
+      length_ = next;
+      return true;
+    }
+    auto checked = check_line(line);
+    if (!checked) return std::unexpected(std::move(checked.error()));
+    if (fields_ > budget.max_fields) {
+      return fail(ErrorCode::headers_too_large, std::string(budget.what) + " exceeded " +
+                                                    decimal(budget.configured_fields) +
+                                                    " fields; aborted");
+    }
+  }
+  return fail(ErrorCode::headers_too_large, std::string(budget.what) + " exceeded " +
+                                                decimal(budget.configured_bytes) +
+                                                " bytes; aborted");
+}
+
+Result<void> FieldSectionScanner::check_line(std::string_view line) {
+  // RFC rules 1 and 4: CR outside a line ending and NUL are rejected, not replaced (Go 1.19
+  // accepts both; trace-semantics "Our decisions").
+  if (line.find('\r') != std::string_view::npos) {
+    return fail(ErrorCode::protocol, "malformed MIME header: bare CR in " + quote_for_error(line));
+  }
+  if (std::memchr(line.data(), '\0', line.size()) != nullptr) {
+    return fail(ErrorCode::protocol, "malformed MIME header: NUL in " + quote_for_error(line));
+  }
+  if (is_ows(line.front())) {
+    if (fields_ == 0) {
+      return fail(ErrorCode::protocol,
+                  "malformed MIME header initial line: " + quote_for_error(line));
+    }
+    return {};  // obs-fold, unfolded by add_section_fields
+  }
+  std::size_t colon = line.find(':');
+  if (colon == std::string_view::npos) {
+    return fail(ErrorCode::protocol,
+                "malformed MIME header: missing colon: " + quote_for_error(line));
+  }
+  std::string_view name = line.substr(0, colon);
+  std::string_view trimmed = trim_ows(name);
+  if (trimmed.size() != name.size() && is_framing_field(trimmed)) {
+    return fail(ErrorCode::protocol,
+                "malformed MIME header: whitespace before the colon in " + quote_for_error(line));
+  }
+  ++fields_;
+  return {};
+}
+
+void add_section_fields(std::string_view section, Header& header, std::string& scratch) {
+  std::string_view name;
+  std::string_view value;
+  bool pending = false;
+  bool folded = false;
+  auto flush = [&] {
+    // Go skips a field with an empty name rather than failing the response.
+    if (!pending || name.empty()) return;
+    header.add(name, folded ? std::string_view(scratch) : value);
+  };
+  std::size_t pos = 0;
+  while (pos < section.size()) {
+    std::size_t lf = section.find('\n', pos);
+    if (lf == std::string_view::npos) break;
+    std::size_t end = lf;
+    if (end > pos && section[end - 1] == '\r') --end;
+    std::string_view line = section.substr(pos, end - pos);
+    pos = lf + 1;
+    if (line.empty()) break;
+    if (is_ows(line.front())) {
+      // RFC 9112 §5.2: each fold becomes one SP; pieces are trimmed as Go's
+      // readContinuedLineSlice does.
+      if (!folded) scratch.assign(value);
+      folded = true;
+      std::string_view piece = trim_ows(line);
+      if (piece.empty()) continue;
+      if (!scratch.empty()) scratch.push_back(' ');
+      scratch.append(piece);
+      continue;
+    }
+    flush();
+    std::size_t colon = line.find(':');
+    name = line.substr(0, colon);
+    value = trim_ows(line.substr(colon + 1));
+    pending = true;
+    folded = false;
+  }
+  flush();
+}
+
+}  // namespace httptrace::http1
