@@ -44,6 +44,10 @@ class Stream {
   // Whether bytes are buffered inside this layer (TLS records already decrypted), so a read
   // would not block although the fd is not readable.
   virtual bool has_buffered_input() const noexcept { return false; }
+  // Whether a connection that sat idle in the pool is still fit to carry a request: the peer
+  // has neither closed it nor sent anything unsolicited (a 408, stray bytes) — such bytes
+  // must never be read as the next response (bad-inputs E31, E35). Never blocks.
+  virtual bool idle_alive() noexcept = 0;
 
   // Reads at least one byte (or 0 at the end of the stream), waiting as needed.
   [[nodiscard]] virtual Result<std::size_t> read(std::span<std::byte> buf, const Context& ctx,

@@ -167,10 +167,10 @@ Result<Readiness> TcpStream::wait(bool want_read, bool want_write, const Context
   return ready;
 }
 
-bool TcpStream::readable_now() const noexcept {
-  if (fd_ < 0) return true;
+bool TcpStream::idle_alive() noexcept {
+  if (fd_ < 0) return false;
   pollfd p{fd_, POLLIN, 0};
-  return ::poll(&p, 1, 0) != 0;
+  return ::poll(&p, 1, 0) == 0;
 }
 
 }  // namespace httptrace::net

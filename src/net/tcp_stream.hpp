@@ -33,9 +33,8 @@ class TcpStream final : public Stream {
   const std::string& local_addr() const noexcept override { return local_addr_; }
   const std::string& remote_addr() const noexcept override { return remote_addr_; }
 
-  // Whether the peer has closed or sent something while we expected silence (an idle pooled
-  // connection): one poll with a zero timeout.
-  bool readable_now() const noexcept;
+  // One poll with a zero timeout: readable means closed or unsolicited bytes.
+  bool idle_alive() noexcept override;
 
  private:
   Error io_error(const char* op, int err) const;

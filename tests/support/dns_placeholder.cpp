@@ -1,1 +1,0 @@
-// Placeholder: the dnsmasq fixture and DNS responder land here.

@@ -1,1 +1,0 @@
-// Placeholder: nginx, script server, fds and PKI land here.
