@@ -13,6 +13,8 @@ packages=(
   libcli11-dev libfmt-dev nlohmann-json3-dev
   # tests and the real peers they start on loopback
   libgtest-dev libgmock-dev openssl nginx-light dnsmasq-base tinyproxy-bin nghttp2-server
+  # the reference the `events` comparison runs against (Go 1.19's net/http)
+  golang-go
   # fuzzing: clang-16 with libc++ (libstdc++ 12's std::expected is invisible to clang)
   clang-16 libc++-16-dev libc++abi-16-dev libclang-rt-16-dev
 )

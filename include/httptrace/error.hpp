@@ -71,6 +71,7 @@ class Error {
   std::string_view dns_kind() const noexcept { return dns_kind_; }
 
   // Builders that set the detail fields; each returns *this so they chain.
+  Error& with_message(std::string message);
   Error& with_op(std::string_view op);
   Error& with_addr(std::string_view addr);
   Error& with_maybe_sent(bool maybe_sent) noexcept;

@@ -34,6 +34,10 @@ bool Error::is_timeout() const noexcept {
   return code_ == ErrorCode::deadline_exceeded || code_ == ErrorCode::timeout;
 }
 
+Error& Error::with_message(std::string message) {
+  message_ = std::move(message);
+  return *this;
+}
 Error& Error::with_op(std::string_view op) {
   op_ = op;
   return *this;

@@ -1,0 +1,18 @@
+#include "transport/persist_conn.hpp"
+
+#include "transport/pool.hpp"
+
+namespace httptrace {
+namespace {
+std::atomic<uint64_t> next_conn_id{1};
+}
+
+PersistConn::PersistConn(std::unique_ptr<net::Stream> stream, std::string key)
+    : stream_(std::move(stream)), key_(std::move(key)), id_(next_conn_id.fetch_add(1)) {}
+
+PersistConn::~PersistConn() {
+  stream_->close();
+  if (auto owner = pool.lock()) owner->on_closed(key_);
+}
+
+}  // namespace httptrace

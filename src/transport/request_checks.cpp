@@ -1,0 +1,73 @@
+#include "transport/request_checks.hpp"
+
+#include <algorithm>
+
+#include "message/ascii.hpp"
+
+namespace httptrace {
+namespace {
+
+bool is_ctl_or_space(char c) {
+  auto u = static_cast<unsigned char>(c);
+  return u <= 0x20 || u == 0x7f;
+}
+
+// Go's httpguts.ValidHostHeader: the bytes a Host value may hold (RFC 3986 reg-name, IP
+// literals, port), which excludes CR, LF, NUL, space and '/'.
+bool valid_host_header(std::string_view host) {
+  return std::all_of(host.begin(), host.end(), [](char c) {
+    auto u = static_cast<unsigned char>(c);
+    if (u >= 0x80) return true;  // UTF-8 passes here; IDNA rules apply elsewhere
+    if (ascii::is_token_char(c)) return true;
+    switch (c) {
+      case ':': case '[': case ']': case '@': case '(': case ')': case ',': case ';': case '=':
+        return true;
+      default:
+        return false;
+    }
+  });
+}
+
+Error invalid(std::string message) { return Error(ErrorCode::invalid_request, std::move(message)); }
+
+}  // namespace
+
+std::string host_without_zone(std::string_view host) {
+  if (host.empty() || host.front() != '[') return std::string(host);
+  auto close = host.find(']');
+  auto percent = host.find('%');
+  if (close == std::string_view::npos || percent == std::string_view::npos || percent > close) {
+    return std::string(host);
+  }
+  std::string out(host.substr(0, percent));
+  out += host.substr(close);
+  return out;
+}
+
+Result<void> check_request(const Request& request) {
+  const Url& url = request.url();
+  if (url.scheme() != "http" && url.scheme() != "https") {
+    return fail(ErrorCode::unsupported_scheme, "unsupported protocol scheme \"" + ascii::printable(url.scheme()) + "\"");
+  }
+  if (url.host().empty()) return fail(invalid("http: no Host in request URL"));
+  std::string_view hostname = url.hostname();
+  if (std::any_of(hostname.begin(), hostname.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; })) {
+    return fail(invalid("non-ASCII host name \"" + ascii::printable(hostname) +
+                        "\": internationalized (IDNA) names are not supported yet; use the punycode form"));
+  }
+  if (std::any_of(url.host().begin(), url.host().end(), is_ctl_or_space) || !valid_host_header(url.host())) {
+    return fail(invalid("invalid host in request URL \"" + ascii::printable(url.host()) + "\""));
+  }
+  if (!request.host().empty() && !valid_host_header(request.host())) {
+    return fail(invalid("invalid Host header \"" + ascii::printable(request.host()) + "\""));
+  }
+  auto header_ok = request.header().validate();
+  if (!header_ok) return header_ok;
+  std::string target = url.request_uri();
+  if (std::any_of(target.begin(), target.end(), is_ctl_or_space)) {
+    return fail(invalid("net/http: can't write control character or space in the request URL"));
+  }
+  return {};
+}
+
+}  // namespace httptrace

@@ -1,0 +1,3 @@
+module httptrace/tests/go
+
+go 1.19
