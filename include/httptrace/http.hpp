@@ -12,6 +12,7 @@
 #include "httptrace/request.hpp"
 #include "httptrace/resolver.hpp"
 #include "httptrace/response.hpp"
+#include "httptrace/timeline.hpp"
 #include "httptrace/trace.hpp"
 #include "httptrace/transport.hpp"
 #include "httptrace/url.hpp"

@@ -1,0 +1,73 @@
+// The timing views of Timeline: hop ends, stamps, and every vocabulary derived from them.
+
+#include <algorithm>
+
+#include "httptrace/timeline.hpp"
+#include "timeline/derive.hpp"
+#include "timeline/timeline_access.hpp"
+
+namespace httptrace {
+
+namespace detail {
+
+TimelineAccess::time_point TimelineAccess::hop_end(const Timeline& t, std::size_t index) {
+  const HopRecord& hop = t.hops_[index];
+  if (hop.error && hop.finished_at) return *hop.finished_at;
+  if (index + 1 < t.hops_.size()) return t.hops_[index + 1].start;
+  // put_idle_conn and mark_end itself may come from another thread in any order; every other
+  // stamp precedes the end, so the end never precedes them (the marks' ordering invariants).
+  time_point last = hop.start;
+  for (const RawEvent& e : hop.events) {
+    if (e.kind != EventKind::put_idle_conn && e.kind != EventKind::end) last = std::max(last, e.at);
+  }
+  if (t.end_mark_) return std::max(*t.end_mark_, last);
+  return hop.finished_at.value_or(last);
+}
+
+}  // namespace detail
+
+namespace {
+
+using detail::TimelineAccess;
+
+detail::Offsets offsets(const Timeline& t, std::size_t hop) {
+  const detail::HopRecord& record = TimelineAccess::hop(t, hop);
+  return detail::offsets_of(detail::select_stamps(record, TimelineAccess::hop_end(t, hop)));
+}
+
+}  // namespace
+
+Stamps Timeline::stamps(std::size_t hop) const {
+  std::lock_guard lock(mutex_);
+  return detail::select_stamps(TimelineAccess::hop(*this, hop),
+                               TimelineAccess::hop_end(*this, hop));
+}
+
+Phases Timeline::phases(std::size_t hop) const {
+  std::lock_guard lock(mutex_);
+  return detail::to_phases(detail::phase_micros(offsets(*this, hop)));
+}
+
+Marks Timeline::marks(std::size_t hop) const {
+  std::lock_guard lock(mutex_);
+  return detail::to_marks(offsets(*this, hop));
+}
+
+K6Timings Timeline::k6(std::size_t hop) const {
+  std::lock_guard lock(mutex_);
+  detail::Offsets o = offsets(*this, hop);
+  return detail::to_k6(o, detail::phase_micros(o));
+}
+
+HarTimings Timeline::har_timings(std::size_t hop) const {
+  std::lock_guard lock(mutex_);
+  return detail::to_har(detail::to_har_micros(detail::phase_micros(offsets(*this, hop))));
+}
+
+double Timeline::redirect_ms() const {
+  std::lock_guard lock(mutex_);
+  if (hops_.size() < 2) return 0;
+  return detail::ms(detail::round_micros(hops_.back().start - hops_.front().start));
+}
+
+}  // namespace httptrace
