@@ -64,6 +64,8 @@ class Header {
   std::vector<std::string_view> keys() const;
   // The fields in insertion order.
   std::vector<Field> fields() const;
+  // The i-th field in insertion order (i < size()), without allocating.
+  Field field(std::size_t i) const noexcept { return {key_at(i), value_at(i)}; }
 
   // Iteration yields (canonical key, values) groups in the order each key first appeared, Go's
   // map[string][]string with order: `for (const auto& [key, values] : header)`.

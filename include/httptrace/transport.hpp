@@ -26,6 +26,10 @@ namespace httptrace {
 
 using namespace std::chrono_literals;
 
+namespace detail {
+struct TransportAccess;  // the library's own layers reach Transport::Impl through it
+}
+
 // Go's RoundTripper: one request in, one response (or an error) out.
 class RoundTripper {
  public:
@@ -112,6 +116,7 @@ class Transport : public RoundTripper {
   struct Impl;
 
  private:
+  friend struct detail::TransportAccess;
   std::shared_ptr<Impl> impl_;
 };
 

@@ -48,6 +48,9 @@ Result<http1::StatusLine> read_head(PersistConn& conn, http1::ResponseHeadParser
     }
     auto space = buffer.space(1024);
     auto n = conn.stream().read(space, in.ctx, op_deadline);
+    // A TLS peer closing without close_notify reports truncation; awaiting a head, that is
+    // the connection closing (and on a reused one, a reason to retry).
+    if (!n && n.error().code() == ErrorCode::body_truncated) n = std::size_t{0};
     if (!n) {
       Error error = std::move(n.error());
       if (error.code() != ErrorCode::canceled && error.code() != ErrorCode::deadline_exceeded) {

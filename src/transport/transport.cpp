@@ -5,6 +5,7 @@
 
 #include "message/ascii.hpp"
 #include "net/dialer.hpp"
+#include "tls/tls_stream.hpp"
 #include "transport/body_stream.hpp"
 #include "transport/http1_exchange.hpp"
 #include "transport/persist_conn.hpp"
@@ -36,15 +37,32 @@ void check_options(const TransportOptions& options) {
   }
 }
 
-// The key connections are pooled under: scheme and target (trace-semantics §5 j1 adds the
-// proxy and the TLS identity as they arrive).
-std::string connect_key(const Url& url, const std::string& host_port) {
+// The key connections are pooled under: scheme, target, and for https the TLS identity (CA,
+// verification, client certificate, ALPN, versions), so an insecure connection is never shared
+// with a verifying request (bad-inputs I56). Proxies join the key as they arrive (§5 j1).
+std::string connect_key(const Url& url, const std::string& host_port, const tls::ClientConfig* tls) {
   std::string key;
-  key.reserve(url.scheme().size() + 1 + host_port.size());
+  key.reserve(url.scheme().size() + 1 + host_port.size() + (tls ? 1 + tls->identity().size() : 0));
   key += url.scheme();
   key += '|';
   key += host_port;
+  if (tls != nullptr) {
+    key += '|';
+    key += tls->identity();
+  }
   return key;
+}
+
+// The ALPN list the transport offers unless the caller chose one.
+std::vector<std::string> offered_protocols(const TransportOptions& options) {
+  if (!options.tls.alpn.empty()) return options.tls.alpn;
+  return {"http/1.1"};
+}
+
+bool customised(const TlsOptions& tls) {
+  return !tls.ca_file.empty() || !tls.ca_dir.empty() || !tls.cert_file.empty() || !tls.key_file.empty() ||
+         !tls.server_name.empty() || tls.insecure_skip_verify || tls.min_version != 0x0303 || tls.max_version != 0 ||
+         !tls.alpn.empty();
 }
 
 }  // namespace
@@ -60,6 +78,22 @@ Transport::Impl::Impl(TransportOptions opts)
     resolver = make_default_resolver(std::move(resolver_options));
   }
   limits.max_header_bytes = options.max_response_header_bytes;
+  // Contradictory TLS options are a programming error: surface it now (ClientConfig::make
+  // throws std::invalid_argument), not at the first https request.
+  if (customised(options.tls)) (void)tls_config();
+}
+
+Result<std::shared_ptr<tls::ClientConfig>> Transport::Impl::tls_config() {
+  std::lock_guard lock(tls_mu);
+  if (tls) return tls;
+  if (tls_error) return fail(*tls_error);
+  auto made = tls::ClientConfig::make(options.tls, offered_protocols(options));
+  if (!made) {
+    tls_error = made.error();
+    return fail(std::move(made.error()));
+  }
+  tls = *made;
+  return tls;
 }
 
 namespace {
@@ -67,6 +101,7 @@ namespace {
 struct Target {
   std::string host_port;  // get_conn's argument and the pool key's core
   std::string key;
+  std::shared_ptr<tls::ClientConfig> tls;  // https only
 };
 
 Result<std::shared_ptr<PersistConn>> dial_conn(Transport::Impl& t, const Request& request, const Target& target,
@@ -80,12 +115,27 @@ Result<std::shared_ptr<PersistConn>> dial_conn(Transport::Impl& t, const Request
   if (auto it = t.options.resolve_overrides.find(target.host_port); it != t.options.resolve_overrides.end()) {
     dial_options.override_addrs = &it->second;
   }
-  auto tcp = net::dial(request.context(), url.hostname(), url.port_or_default(), *t.resolver, dial_options, trace);
-  if (!tcp) return fail(std::move(tcp.error()));
-  if (url.scheme() == "https") {
-    return fail(ErrorCode::tls, "https is not supported yet");
+  std::unique_ptr<net::Stream> stream;
+  if (t.fake_dialer) {
+    auto fake = t.fake_dialer(url.hostname(), url.port_or_default());
+    if (!fake) return fail(std::move(fake.error()));
+    stream = std::move(*fake);
+  } else {
+    auto tcp = net::dial(request.context(), url.hostname(), url.port_or_default(), *t.resolver, dial_options, trace);
+    if (!tcp) return fail(std::move(tcp.error()));
+    stream = std::move(*tcp);
   }
-  return t.pool->adopt(std::make_unique<PersistConn>(std::move(*tcp), target.key));
+  if (target.tls) {
+    tls::HandshakeParams params;
+    params.host = std::string(url.hostname());
+    params.port = url.port_or_default();
+    params.timeout = t.options.tls_handshake_timeout;
+    auto secured = tls::handshake(std::move(stream), *target.tls, params, request.context(), trace);
+    if (!secured) return fail(std::move(secured.error()));
+    stream = std::move(*secured);
+  }
+  if (t.wrap_stream) stream = t.wrap_stream(std::move(stream));
+  return t.pool->adopt(std::make_unique<PersistConn>(std::move(stream), target.key));
 }
 
 }  // namespace
@@ -113,7 +163,12 @@ Result<Response> Transport::Impl::round_trip_attempts(const Request& request) {
 
   Target target;
   target.host_port = url.host_port();
-  target.key = connect_key(url, target.host_port);
+  if (url.scheme() == "https") {
+    auto config = tls_config();
+    if (!config) return fail(std::move(config.error()));
+    target.tls = std::move(*config);
+  }
+  target.key = connect_key(url, target.host_port, target.tls.get());
   const std::string request_target = url.request_uri();
   const std::string_view host = request.host().empty() ? url.host() : request.host();
   const std::string host_header = host_without_zone(host);
@@ -187,6 +242,18 @@ Result<Response> Transport::Impl::round_trip_attempts(const Request& request) {
     return response;
   }
 }
+
+namespace detail {
+
+void set_stream_wrapper(Transport& transport, StreamWrapper wrapper) {
+  TransportAccess::impl(transport).wrap_stream = std::move(wrapper);
+}
+
+void set_fake_dialer(Transport& transport, FakeDialer dialer) {
+  TransportAccess::impl(transport).fake_dialer = std::move(dialer);
+}
+
+}  // namespace detail
 
 Transport::Transport(TransportOptions options) : impl_(std::make_shared<Impl>(std::move(options))) {}
 Transport::~Transport() = default;

@@ -10,6 +10,7 @@
 
 #include "cli/cli_runner.hpp"
 #include "support/nginx.hpp"
+#include "support/pki.hpp"
 #include "support/script_server.hpp"
 #include "support/temp_dir.hpp"
 #include "support/time_bounds.hpp"
@@ -59,11 +60,13 @@ class EventsVersusGo : public ::testing::Test {
     static const std::regex port(R"((127\.0\.0\.1|\[::1\]):\d+)");
     static const std::regex user_agent(R"("key":"User-Agent","values":\["[^"]*"\])");
     static const std::regex err(R"("err":"(\\.|[^"\\])*")");
+    static const std::regex cipher(R"("cipher_suite":"[A-Z0-9_]+")");
     std::string out = std::regex_replace(stream, t_us, "");
     out = std::regex_replace(out, idle, R"("idle_time_us":0)");
     out = std::regex_replace(out, port, "$1:P");
     out = std::regex_replace(out, user_agent, R"("key":"User-Agent","values":["UA"])");
     out = std::regex_replace(out, err, R"("err":"ERR")");
+    out = std::regex_replace(out, cipher, R"("cipher_suite":"C")");  // each side picks its own
     return order_writer_before_reader(out);
   }
 
@@ -172,6 +175,19 @@ TEST_F(EventsVersusGo, ConnectionRefused) {
     url = closed.url("/");
   }
   expect_same_stream({}, url);
+}
+
+// (i1), (i1b) a new TLS connection, then the idle one reused; (i3) an unknown authority.
+TEST_F(EventsVersusGo, TlsNewThenReused) {
+  TestPki pki;
+  CertFiles leaf = pki.localhost_server();
+  NginxOptions options;
+  options.tls = NginxTlsOptions{};
+  options.tls->certificate = leaf.chain;
+  options.tls->private_key = leaf.key;
+  NginxServer nginx{options};
+  expect_same_stream({"--cacert", pki.ca_cert().string(), "--repeat", "2"}, nginx.tls_base_url() + "/hello");
+  expect_same_stream({}, nginx.tls_base_url() + "/hello");
 }
 
 // (n) the reused connection dies after reading the second request: a GET is retried.

@@ -28,6 +28,12 @@ void add_request_flags(CLI::App& cmd, RequestFlags& f) {
   cmd.add_flag("-4,--ipv4", f.ipv4_only, "Connect over IPv4 only");
   cmd.add_flag("-6,--ipv6", f.ipv6_only, "Connect over IPv6 only");
   cmd.add_flag("--http1.1", f.http1_1, "Speak HTTP/1.1");
+  cmd.add_option("--cacert", f.cacert, "Trust the CA certificates in this PEM file instead of the system's");
+  cmd.add_flag("-k,--insecure", f.insecure, "Skip TLS certificate verification");
+  cmd.add_option("--cert", f.cert, "Client certificate (PEM) for mutual TLS");
+  cmd.add_option("--key", f.key, "Private key (PEM) for --cert, if not in the same file");
+  cmd.add_flag("--tlsv1.2", f.tlsv1_2, "Use TLS 1.2 or later");
+  cmd.add_flag("--tlsv1.3", f.tlsv1_3, "Use TLS 1.3 or later");
 }
 
 }  // namespace

@@ -110,6 +110,16 @@ std::expected<Prepared, UsageError> prepare(const RequestFlags& flags) {
     if (!parsed) return std::unexpected(parsed.error());
     options.resolve_overrides[parsed->first] = parsed->second;
   }
+  for (const auto& [flag, path] : {std::pair{"--cacert", flags.cacert}, {"--cert", flags.cert}, {"--key", flags.key}}) {
+    if (!path.empty() && !std::ifstream(path)) return std::unexpected(std::string(flag) + ": cannot read \"" + path + "\"");
+  }
+  if (!flags.key.empty() && flags.cert.empty()) return std::unexpected("--key needs --cert");
+  options.tls.ca_file = flags.cacert;
+  options.tls.insecure_skip_verify = flags.insecure;
+  options.tls.cert_file = flags.cert;
+  options.tls.key_file = flags.key;
+  if (flags.tlsv1_2) options.tls.min_version = 0x0303;
+  if (flags.tlsv1_3) options.tls.min_version = 0x0304;
   std::shared_ptr<Transport> transport;
   try {
     transport = std::make_shared<Transport>(std::move(options));

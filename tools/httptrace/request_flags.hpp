@@ -26,6 +26,12 @@ struct RequestFlags {
   bool ipv4_only = false;                // -4
   bool ipv6_only = false;                // -6
   bool http1_1 = false;                  // --http1.1 (the only protocol until HTTP/2 lands)
+  std::string cacert;                    // --cacert FILE: trust these CAs instead of the system's
+  bool insecure = false;                 // -k/--insecure: skip certificate verification
+  std::string cert;                      // --cert FILE: client certificate (PEM)
+  std::string key;                       // --key FILE: its private key (PEM; default: in --cert)
+  bool tlsv1_2 = false;                  // --tlsv1.2: at least TLS 1.2 (curl's meaning)
+  bool tlsv1_3 = false;                  // --tlsv1.3: at least TLS 1.3
 };
 
 // What a run needs, built once: requests are copies of `request`.
