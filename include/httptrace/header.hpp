@@ -55,6 +55,9 @@ class Header {
   bool empty() const noexcept { return slots_.empty(); }
   // Removes everything, keeping the storage for reuse.
   void clear() noexcept;
+  // Makes room for `fields` fields holding `bytes` bytes of keys and values together, so that
+  // adding them allocates at most twice.
+  void reserve(std::size_t bytes, std::size_t fields);
 
   // Fails with ErrorCode::invalid_request naming the first bad field: a name that is not a
   // token, or a value with CR, LF, NUL or another control character.

@@ -1,5 +1,7 @@
 #include "http1/field_section.hpp"
 
+#include <algorithm>
+
 #include <cstring>
 
 #include "message/ascii.hpp"
@@ -106,7 +108,22 @@ Result<void> FieldSectionScanner::check_line(std::string_view line) {
   return {};
 }
 
+// Keys and values already in `header` plus every byte of `section`: an upper bound of what
+// `header` holds once the section's fields are added.
+static std::size_t header_bytes_upper_bound(const Header& header, std::string_view section) {
+  std::size_t used = 0;
+  for (std::size_t i = 0; i < header.size(); ++i) {
+    Header::Field field = header.field(i);
+    used += field.key.size() + field.value.size();
+  }
+  return used + section.size();
+}
+
 void add_section_fields(std::string_view section, Header& header, std::string& scratch) {
+  // One allocation for the bytes and one for the index, not one per growth step: the field
+  // count is at most the line count, and the bytes at most the section's.
+  header.reserve(header_bytes_upper_bound(header, section),
+                 header.size() + static_cast<std::size_t>(std::count(section.begin(), section.end(), '\n')));
   std::string_view name;
   std::string_view value;
   bool pending = false;

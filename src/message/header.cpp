@@ -101,6 +101,11 @@ void Header::del(std::string_view key) {
   // The removed bytes stay in the buffer until clear(); headers are short-lived.
 }
 
+void Header::reserve(std::size_t bytes, std::size_t fields) {
+  bytes_.reserve(bytes);
+  slots_.reserve(fields);
+}
+
 void Header::clear() noexcept {
   bytes_.clear();
   slots_.clear();

@@ -24,18 +24,30 @@ void finish_exchange(Pool& pool, std::shared_ptr<PersistConn> conn, bool reusabl
   }
 }
 
-Http1BodyStream::Http1BodyStream(Setup setup)
-    : pool_(std::move(setup.pool)),
-      conn_(std::move(setup.conn)),
-      plan_(setup.plan),
-      ctx_(std::move(setup.ctx)),
-      trace_(context_client_trace(ctx_)),
-      reusable_(setup.reusable) {
-  if (plan_.kind == http1::BodyPlan::Kind::content_length) remaining_ = plan_.length;
+Http1BodyStream::Http1BodyStream(Setup setup) { reset(std::move(setup)); }
+
+void Http1BodyStream::reset(Setup setup) {
+  pool_ = std::move(setup.pool);
+  conn_ = std::move(setup.conn);
+  plan_ = setup.plan;
+  ctx_ = std::move(setup.ctx);
+  trace_ = context_client_trace(ctx_);
+  reusable_ = setup.reusable;
+  remaining_ = plan_.kind == http1::BodyPlan::Kind::content_length ? plan_.length : 0;
+  received_ = 0;
+  pending_chunk_data_ = 0;
+  framing_after_data_ = 0;
+  chunked_.reset();
   if (plan_.kind == http1::BodyPlan::Kind::chunked) {
     chunked_.emplace(setup.limits, setup.head_bytes_used, setup.head_fields_used);
   }
+  gunzip_.reset();
   if (setup.gunzip) gunzip_ = std::make_unique<Gunzip>();
+  compressed_begin_ = compressed_end_ = 0;
+  framed_eof_ = false;
+  eof_ = false;
+  error_.reset();
+  trailer_.clear();
 }
 
 Http1BodyStream::~Http1BodyStream() { abandon(); }
@@ -50,11 +62,21 @@ void Http1BodyStream::close() noexcept {
 void Http1BodyStream::abandon() noexcept {
   // Before EOF the connection cannot be reused: unread bytes are on the wire (bad-inputs E38).
   conn_.reset();
+  release();
 }
 
 void Http1BodyStream::finish() {
   if (chunked_) trailer_ = std::move(chunked_->trailer());
   if (conn_) finish_exchange(*pool_, std::move(conn_), reusable_, trace_);
+  release();
+}
+
+void Http1BodyStream::release() noexcept {
+  // A recycled stream lives on in its connection (PersistConn::spare_body), which may sit in
+  // the pool: holding the pool or the request's context from there would keep them alive.
+  pool_.reset();
+  ctx_ = Context();
+  trace_ = nullptr;
 }
 
 Error Http1BodyStream::read_error(Error error) {

@@ -35,6 +35,9 @@ class Http1BodyStream final : public detail::BodyStream {
   };
   explicit Http1BodyStream(Setup setup);
   ~Http1BodyStream() override;
+  // Starts over for a new response (a recycled stream: see PersistConn::spare_body). Only
+  // when nothing else references this stream.
+  void reset(Setup setup);
 
   Result<std::size_t> read(std::span<std::byte> buf) override;
   void close() noexcept override;
@@ -54,13 +57,14 @@ class Http1BodyStream final : public detail::BodyStream {
   Error truncated(std::string message);
   void finish();
   void abandon() noexcept;
+  void release() noexcept;
 
   std::shared_ptr<Pool> pool_;
   std::shared_ptr<PersistConn> conn_;  // null once the exchange ended
   http1::BodyPlan plan_;
   Context ctx_;
-  const ClientTrace* trace_;
-  bool reusable_;
+  const ClientTrace* trace_ = nullptr;
+  bool reusable_ = false;
   uint64_t remaining_ = 0;            // content_length framing
   uint64_t received_ = 0;
   uint64_t pending_chunk_data_ = 0;   // chunk data already decoded but not yet handed out

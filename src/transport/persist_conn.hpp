@@ -18,6 +18,7 @@
 namespace httptrace {
 
 class Pool;
+class Http1BodyStream;
 
 class PersistConn final : public Conn {
  public:
@@ -46,6 +47,10 @@ class PersistConn final : public Conn {
   std::string head_buffer;
   // The pool holding this connection's slot; told when the connection is destroyed.
   std::weak_ptr<Pool> pool;
+  // The body stream of this connection's last response, recycled for the next one once no
+  // ResponseBody holds it any more (spec/performance.md P7). While a body is being read the
+  // stream holds the connection too; that cycle ends when the body ends or is closed.
+  std::shared_ptr<Http1BodyStream> spare_body;
 
  private:
   std::unique_ptr<net::Stream> stream_;

@@ -40,18 +40,37 @@ void check_options(const TransportOptions& options) {
 // The key connections are pooled under: scheme, target, and for https the TLS identity (CA,
 // verification, client certificate, ALPN, versions), so an insecure connection is never shared
 // with a verifying request (bad-inputs I56). Proxies join the key as they arrive (§5 j1).
-std::string connect_key(const Url& url, const std::string& host_port, const tls::ClientConfig* tls) {
-  std::string key;
-  key.reserve(url.scheme().size() + 1 + host_port.size() + (tls ? 1 + tls->identity().size() : 0));
-  key += url.scheme();
-  key += '|';
-  key += host_port;
-  if (tls != nullptr) {
-    key += '|';
-    key += tls->identity();
+// Composed in place: no allocation for the usual short key (spec/performance.md P7).
+class ConnectKey {
+ public:
+  ConnectKey(std::string_view scheme, std::string_view host_port, const tls::ClientConfig* tls) {
+    std::string_view identity = tls != nullptr ? std::string_view(tls->identity()) : std::string_view();
+    std::size_t size = scheme.size() + 1 + host_port.size() + (tls != nullptr ? 1 + identity.size() : 0);
+    char* out = inline_;
+    if (size > sizeof inline_) {
+      heap_.resize(size);
+      out = heap_.data();
+    }
+    char* p = out;
+    auto put = [&p](std::string_view part) { p = std::copy(part.begin(), part.end(), p); };
+    put(scheme);
+    *p++ = '|';
+    put(host_port);
+    if (tls != nullptr) {
+      *p++ = '|';
+      put(identity);
+    }
+    view_ = std::string_view(out, size);
   }
-  return key;
-}
+  ConnectKey(const ConnectKey&) = delete;
+  ConnectKey& operator=(const ConnectKey&) = delete;
+  std::string_view view() const noexcept { return view_; }
+
+ private:
+  char inline_[160];
+  std::string heap_;
+  std::string_view view_;
+};
 
 // The ALPN list the transport offers unless the caller chose one.
 std::vector<std::string> offered_protocols(const TransportOptions& options) {
@@ -100,7 +119,7 @@ namespace {
 
 struct Target {
   std::string host_port;  // get_conn's argument and the pool key's core
-  std::string key;
+  std::string_view key;   // views a ConnectKey the round trip keeps
   std::shared_ptr<tls::ClientConfig> tls;  // https only
 };
 
@@ -135,7 +154,7 @@ Result<std::shared_ptr<PersistConn>> dial_conn(Transport::Impl& t, const Request
     stream = std::move(*secured);
   }
   if (t.wrap_stream) stream = t.wrap_stream(std::move(stream));
-  return t.pool->adopt(std::make_unique<PersistConn>(std::move(stream), target.key));
+  return t.pool->adopt(std::make_unique<PersistConn>(std::move(stream), std::string(target.key)));
 }
 
 }  // namespace
@@ -168,7 +187,8 @@ Result<Response> Transport::Impl::round_trip_attempts(const Request& request) {
     if (!config) return fail(std::move(config.error()));
     target.tls = std::move(*config);
   }
-  target.key = connect_key(url, target.host_port, target.tls.get());
+  const ConnectKey key(url.scheme(), target.host_port, target.tls.get());
+  target.key = key.view();
   const std::string request_target = url.request_uri();
   const std::string_view host = request.host().empty() ? url.host() : request.host();
   const std::string host_header = host_without_zone(host);
@@ -230,6 +250,10 @@ Result<Response> Transport::Impl::round_trip_attempts(const Request& request) {
     }
     Http1BodyStream::Setup setup;
     setup.pool = pool;
+    std::shared_ptr<Http1BodyStream>& spare = conn->spare_body;
+    const bool recycle = spare && spare.use_count() == 1;
+    if (!recycle) spare.reset();
+    std::shared_ptr<Http1BodyStream>* slot = &spare;
     setup.conn = std::move(conn);
     setup.plan = out->plan;
     setup.ctx = ctx;
@@ -238,7 +262,12 @@ Result<Response> Transport::Impl::round_trip_attempts(const Request& request) {
     setup.limits = limits;
     setup.head_bytes_used = out->head_bytes_used;
     setup.head_fields_used = out->head_fields_used;
-    response.set_body(ResponseBody(std::make_shared<Http1BodyStream>(std::move(setup))));
+    if (recycle) {
+      (*slot)->reset(std::move(setup));
+    } else {
+      *slot = std::make_shared<Http1BodyStream>(std::move(setup));
+    }
+    response.set_body(ResponseBody(*slot));
     return response;
   }
 }
