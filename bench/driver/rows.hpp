@@ -1,0 +1,29 @@
+#pragma once
+// The rows P1–P8 of spec/performance.md, each measured side by side and turned into table
+// lines.
+
+#include <filesystem>
+#include <vector>
+
+#include "bench_server.hpp"
+#include "table.hpp"
+
+namespace bench {
+
+struct BenchSetup {
+  std::filesystem::path bin_dir;  // where the bench_* clients and httptrace are
+  const BenchServer* server = nullptr;
+  int rounds = 7;         // A B A B rounds per row (P2 gets more: its margin is 3 %)
+  bool has_curl = false;  // bench_curl_client was built (libcurl found)
+};
+
+std::vector<TableRow> row_p1_small_keep_alive(const BenchSetup& setup);
+std::vector<TableRow> row_p2_all_hooks(const BenchSetup& setup);
+std::vector<TableRow> row_p3_one_mebibyte(const BenchSetup& setup);
+std::vector<TableRow> row_p4_https_keep_alive(const BenchSetup& setup);
+std::vector<TableRow> row_p5_https_new_connection(const BenchSetup& setup);
+std::vector<TableRow> row_p6_load(const BenchSetup& setup);
+std::vector<TableRow> row_p7_allocations(const BenchSetup& setup);
+std::vector<TableRow> row_p8_idle_connections(const BenchSetup& setup);
+
+}  // namespace bench

@@ -1,0 +1,103 @@
+// Our client, as a user writes it: a Client over a Transport with default options (but no
+// proxy), one Request sent again and again, its body read to EOF into a fixed buffer. Modes:
+//   keepalive  no trace (P1, P3, P4, P7)
+//   hooks      all 16 ClientTrace hooks set to trivial lambdas (P2)
+//   new-conn   TransportOptions::disable_keep_alives: a new connection per request (P5)
+// An https URL uses --ca as TlsOptions::ca_file.
+
+#include <array>
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "client_args.hpp"
+#include "client_harness.hpp"
+#include "httptrace/http.hpp"
+
+namespace {
+
+using httptrace::ClientTrace;
+
+// Empty bodies: what is measured is the cost of having hooks set, as in Go's figure for
+// "all 16 hooks set" (spec/performance.md).
+ClientTrace trivial_hooks() {
+  ClientTrace trace;
+  trace.get_conn = [](std::string_view) {};
+  trace.got_conn = [](const httptrace::GotConnInfo&) {};
+  trace.put_idle_conn = [](const httptrace::Error*) {};
+  trace.got_first_response_byte = [] {};
+  trace.got_100_continue = [] {};
+  trace.got_1xx_response = [](int, const httptrace::Header&) -> std::optional<httptrace::Error> {
+    return std::nullopt;
+  };
+  trace.dns_start = [](const httptrace::DNSStartInfo&) {};
+  trace.dns_done = [](const httptrace::DNSDoneInfo&) {};
+  trace.connect_start = [](std::string_view, std::string_view) {};
+  trace.connect_done = [](std::string_view, std::string_view, const httptrace::Error*) {};
+  trace.tls_handshake_start = [] {};
+  trace.tls_handshake_done = [](const httptrace::TLSConnectionState&, const httptrace::Error*) {};
+  trace.wrote_header_field = [](std::string_view, const std::vector<std::string>&) {};
+  trace.wrote_headers = [] {};
+  trace.wait_100_continue = [] {};
+  trace.wrote_request = [](const httptrace::WroteRequestInfo&) {};
+  return trace;
+}
+
+httptrace::TransportOptions transport_options(const bench::ClientArgs& args) {
+  httptrace::TransportOptions options;
+  options.proxy = nullptr;
+  options.tls.ca_file = args.ca_file;
+  options.disable_keep_alives = args.mode == "new-conn";
+  return options;
+}
+
+httptrace::ClientOptions client_options(const bench::ClientArgs& args) {
+  httptrace::ClientOptions options;
+  options.transport = std::make_shared<httptrace::Transport>(transport_options(args));
+  return options;
+}
+
+class HttptraceClient {
+ public:
+  HttptraceClient(const bench::ClientArgs& args, httptrace::Request request)
+      : client_(client_options(args)), request_(std::move(request)) {}
+
+  std::expected<std::uint64_t, std::string> get() {
+    auto response = client_.send(request_);
+    if (!response) return std::unexpected(response.error().message());
+    if (response->status_code() != 200) {
+      return std::unexpected("status " + std::to_string(response->status_code()));
+    }
+    std::uint64_t total = 0;
+    for (;;) {
+      auto n = response->body().read(buffer_);
+      if (!n) return std::unexpected(n.error().message());
+      if (*n == 0) return total;
+      total += *n;
+    }
+  }
+
+ private:
+  httptrace::Client client_;
+  httptrace::Request request_;
+  std::array<std::byte, 64 * 1024> buffer_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const bench::ClientArgs args =
+      bench::parse_client_args(argc, argv, {"keepalive", "hooks", "new-conn"});
+  auto request = httptrace::Request::make("GET", args.url);
+  if (!request) {
+    std::fprintf(stderr, "httptrace_client: %s\n", request.error().what());
+    return 2;
+  }
+  if (args.mode == "hooks") {
+    *request =
+        request->with_context(httptrace::with_client_trace(request->context(), trivial_hooks()));
+  }
+  auto client = std::make_unique<HttptraceClient>(args, std::move(*request));
+  return bench::run_client("httptrace", args, [&client] { return client->get(); });
+}
