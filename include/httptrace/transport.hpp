@@ -58,6 +58,9 @@ using ProxyFunc = std::function<Result<std::optional<Url>>(const Request&)>;
 ProxyFunc proxy_from_environment();
 // Always this proxy.
 ProxyFunc proxy_url(Url proxy);
+// This proxy, except for the hosts a NO_PROXY-style list names (curl's --proxy with --noproxy:
+// IPs, CIDRs, host[:port], .domain, domain, or "*"). Loopback targets are proxied unless listed.
+ProxyFunc proxy_url(Url proxy, std::string_view no_proxy);
 
 // Which address families the dialer may use (curl's -4 / -6).
 enum class IpFamily : uint8_t { any, v4, v6 };

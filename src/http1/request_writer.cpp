@@ -85,7 +85,8 @@ bool excluded_from_caller_fields(std::string_view key) noexcept {
 
 // Go's Header.writeSubset: keys in byte order, each value trimmed, one observer call per key
 // with the values as written (header.go:211-225 passes the formatted values).
-void write_caller_fields(std::string& out, const Header& header, const Observer& observer) {
+void write_caller_fields(std::string& out, const Header& header, const Observer& observer,
+                         bool omit_proxy_authorization) {
   // Sorting indexes a small stack array; only a header with many keys spills to the heap.
   constexpr std::size_t kInline = 32;
   std::array<Header::const_iterator, kInline> inline_keys;
@@ -94,6 +95,7 @@ void write_caller_fields(std::string& out, const Header& header, const Observer&
   for (auto it = header.begin(); it != header.end(); ++it) {
     std::string_view key = (*it).first;
     if (excluded_from_caller_fields(key) || !valid_header_name(key)) continue;
+    if (omit_proxy_authorization && ascii::iequals(key, "Proxy-Authorization")) continue;
     if (count < kInline) {
       inline_keys[count] = it;
     } else {
@@ -176,7 +178,7 @@ bool write_request_head(const RequestHead& head, std::string& out,
     write_single(out, observer, "Transfer-Encoding", "chunked");
   }
 
-  if (head.header != nullptr) write_caller_fields(out, *head.header, observer);
+  if (head.header != nullptr) write_caller_fields(out, *head.header, observer, head.omit_caller_proxy_authorization || !head.proxy_authorization.empty());
 
   // The transport's extra header, written like any Header: sorted by key.
   if (head.accept_encoding_gzip) write_single(out, observer, "Accept-Encoding", "gzip");

@@ -28,6 +28,9 @@ struct RequestHead {
   bool accept_encoding_gzip = false;   // "Accept-Encoding: gzip"
   bool connection_close_extra = false; // "Connection: close" (DisableKeepAlives)
   std::string_view proxy_authorization;  // "Proxy-Authorization: <value>" when non-empty
+  // Drop a Proxy-Authorization the caller set: only a request to a plain-HTTP proxy carries one
+  // (never inside a tunnel, never to an origin: bad-inputs H52).
+  bool omit_caller_proxy_authorization = false;
 };
 
 // Called once per header key with all the values written for it.

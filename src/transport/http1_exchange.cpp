@@ -185,6 +185,7 @@ Result<void> Exchange::write_request() {
   head.accept_encoding_gzip = in_.requested_gzip;
   head.connection_close_extra = in_.options.disable_keep_alives && !wants_close(request);
   head.proxy_authorization = in_.proxy_authorization;
+  head.omit_caller_proxy_authorization = !in_.plain_proxy;
 
   std::string& buffer = conn_.head_buffer;
   buffer.clear();

@@ -28,6 +28,7 @@ struct ExchangeInput {
   std::string_view host;                 // the Host field's value
   bool requested_gzip = false;           // the transport adds Accept-Encoding: gzip
   std::string_view proxy_authorization;  // for plain HTTP through a proxy
+  bool plain_proxy = false;              // the request goes to a proxy in absolute form
 };
 
 struct ExchangeOutput {

@@ -4,9 +4,8 @@
 #include <stdexcept>
 
 #include "message/ascii.hpp"
-#include "net/dialer.hpp"
-#include "tls/tls_stream.hpp"
 #include "transport/body_stream.hpp"
+#include "transport/connect_method.hpp"
 #include "transport/http1_exchange.hpp"
 #include "transport/persist_conn.hpp"
 #include "transport/request_checks.hpp"
@@ -36,41 +35,6 @@ void check_options(const TransportOptions& options) {
     throw std::invalid_argument("TransportOptions::max_conns_per_host must be >= 0");
   }
 }
-
-// The key connections are pooled under: scheme, target, and for https the TLS identity (CA,
-// verification, client certificate, ALPN, versions), so an insecure connection is never shared
-// with a verifying request (bad-inputs I56). Proxies join the key as they arrive (§5 j1).
-// Composed in place: no allocation for the usual short key (spec/performance.md P7).
-class ConnectKey {
- public:
-  ConnectKey(std::string_view scheme, std::string_view host_port, const tls::ClientConfig* tls) {
-    std::string_view identity = tls != nullptr ? std::string_view(tls->identity()) : std::string_view();
-    std::size_t size = scheme.size() + 1 + host_port.size() + (tls != nullptr ? 1 + identity.size() : 0);
-    char* out = inline_;
-    if (size > sizeof inline_) {
-      heap_.resize(size);
-      out = heap_.data();
-    }
-    char* p = out;
-    auto put = [&p](std::string_view part) { p = std::copy(part.begin(), part.end(), p); };
-    put(scheme);
-    *p++ = '|';
-    put(host_port);
-    if (tls != nullptr) {
-      *p++ = '|';
-      put(identity);
-    }
-    view_ = std::string_view(out, size);
-  }
-  ConnectKey(const ConnectKey&) = delete;
-  ConnectKey& operator=(const ConnectKey&) = delete;
-  std::string_view view() const noexcept { return view_; }
-
- private:
-  char inline_[160];
-  std::string heap_;
-  std::string_view view_;
-};
 
 // The ALPN list the transport offers unless the caller chose one.
 std::vector<std::string> offered_protocols(const TransportOptions& options) {
@@ -115,50 +79,6 @@ Result<std::shared_ptr<tls::ClientConfig>> Transport::Impl::tls_config() {
   return tls;
 }
 
-namespace {
-
-struct Target {
-  std::string host_port;  // get_conn's argument and the pool key's core
-  std::string_view key;   // views a ConnectKey the round trip keeps
-  std::shared_ptr<tls::ClientConfig> tls;  // https only
-};
-
-Result<std::shared_ptr<PersistConn>> dial_conn(Transport::Impl& t, const Request& request, const Target& target,
-                                               const ClientTrace* trace) {
-  const Url& url = request.url();
-  net::DialOptions dial_options;
-  dial_options.timeout = t.options.dial_timeout;
-  dial_options.keep_alive = t.options.keep_alive;
-  dial_options.fallback_delay = t.options.fallback_delay;
-  dial_options.family = t.options.ip_family;
-  if (auto it = t.options.resolve_overrides.find(target.host_port); it != t.options.resolve_overrides.end()) {
-    dial_options.override_addrs = &it->second;
-  }
-  std::unique_ptr<net::Stream> stream;
-  if (t.fake_dialer) {
-    auto fake = t.fake_dialer(url.hostname(), url.port_or_default());
-    if (!fake) return fail(std::move(fake.error()));
-    stream = std::move(*fake);
-  } else {
-    auto tcp = net::dial(request.context(), url.hostname(), url.port_or_default(), *t.resolver, dial_options, trace);
-    if (!tcp) return fail(std::move(tcp.error()));
-    stream = std::move(*tcp);
-  }
-  if (target.tls) {
-    tls::HandshakeParams params;
-    params.host = std::string(url.hostname());
-    params.port = url.port_or_default();
-    params.timeout = t.options.tls_handshake_timeout;
-    auto secured = tls::handshake(std::move(stream), *target.tls, params, request.context(), trace);
-    if (!secured) return fail(std::move(secured.error()));
-    stream = std::move(*secured);
-  }
-  if (t.wrap_stream) stream = t.wrap_stream(std::move(stream));
-  return t.pool->adopt(std::make_unique<PersistConn>(std::move(stream), std::string(target.key)));
-}
-
-}  // namespace
-
 Result<Response> Transport::Impl::round_trip(const Request& request) {
   const detail::RoundTripObserver* observer = detail::context_round_trip_observer(request.context());
   if (observer == nullptr) return round_trip_attempts(request);
@@ -180,24 +100,19 @@ Result<Response> Transport::Impl::round_trip_attempts(const Request& request) {
   if (!checked) return fail(std::move(checked.error()));
   if (const Error* err = ctx.err()) return fail(*err);
 
-  Target target;
-  target.host_port = url.host_port();
-  if (url.scheme() == "https") {
-    auto config = tls_config();
-    if (!config) return fail(std::move(config.error()));
-    target.tls = std::move(*config);
-  }
-  const ConnectKey key(url.scheme(), target.host_port, target.tls.get());
-  target.key = key.view();
-  const std::string request_target = url.request_uri();
+  auto method = connect_method_for(*this, request);
+  if (!method) return fail(std::move(method.error()));
+  // A proxy gets the absolute form (Go writes scheme://URL.Host + RequestURI).
+  std::string request_target = url.request_uri();
+  if (method->absolute_form) request_target = std::string(url.scheme()) + "://" + std::string(url.host()) + request_target;
   const std::string_view host = request.host().empty() ? url.host() : request.host();
   const std::string host_header = host_without_zone(host);
   const bool requested_gzip = !options.disable_compression && !request.header().has("Accept-Encoding") &&
                               !request.header().has("Range") && request.method() != "HEAD";
 
   for (;;) {
-    call_hook(trace, &ClientTrace::get_conn, std::string_view(target.host_port));
-    auto lease = pool->acquire(target.key, ctx);
+    call_hook(trace, &ClientTrace::get_conn, std::string_view(method->first_hop));
+    auto lease = pool->acquire(method->key, ctx);
     if (!lease) return fail(std::move(lease.error()));
     std::shared_ptr<PersistConn> conn;
     GotConnInfo info;
@@ -207,18 +122,21 @@ Result<Response> Transport::Impl::round_trip_attempts(const Request& request) {
       info.was_idle = lease->was_idle;
       info.idle_time = lease->idle_time;
     } else {
-      auto dialed = dial_conn(*this, request, target, trace);
-      if (!dialed) {
-        pool->release_slot(target.key);
-        return fail(std::move(dialed.error()));
+      auto stream = establish(*this, request, *method, trace);
+      if (!stream) {
+        pool->release_slot(method->key);
+        return fail(std::move(stream.error()));
       }
-      conn = std::move(*dialed);
+      if (wrap_stream) *stream = wrap_stream(std::move(*stream));
+      conn = pool->adopt(std::make_unique<PersistConn>(std::move(*stream), method->key));
     }
     info.conn = conn.get();
     call_hook(trace, &ClientTrace::got_conn, info);
 
     AttemptState state;
-    ExchangeInput in{request, ctx, trace, options, limits, request_target, host_header, requested_gzip, {}};
+    ExchangeInput in{request, ctx, trace, options, limits, request_target, host_header, requested_gzip,
+                     method->absolute_form ? std::string_view(method->proxy_auth) : std::string_view(),
+                     method->absolute_form};
     auto out = run_http1_exchange(*conn, in, state);
     if (!out) {
       conn.reset();  // never reused after an error

@@ -5,7 +5,7 @@
 #include <atomic>
 
 #include "support/script_server.hpp"
-#include "tls/tls_server.hpp"
+#include "support/tls_server.hpp"
 #include "tls/tls_test_base.hpp"
 
 namespace httptrace::testing {

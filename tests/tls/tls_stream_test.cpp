@@ -8,7 +8,7 @@
 #include "support/fd_count.hpp"
 #include "support/nginx_content.hpp"
 #include "support/script_server.hpp"
-#include "tls/tls_server.hpp"
+#include "support/tls_server.hpp"
 #include "tls/tls_test_base.hpp"
 
 namespace httptrace::testing {

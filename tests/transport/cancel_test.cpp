@@ -102,10 +102,10 @@ TEST_F(CancelTest, CancelWhileWriting) {
 
 TEST_F(CancelTest, DeadlineWhileWriting) {
   ScriptServer server = never_reads_body();
+  auto request = Request::make("POST", server.url("/"), RequestBody::from_string(std::string(64 << 20, 'x')));
   auto [ctx, cancel] = with_timeout(background(), 300ms);
   auto start = Clock::now();
-  auto response = transport->round_trip(
-      Request::make("POST", server.url("/"), RequestBody::from_string(std::string(64 << 20, 'x')))->with_context(ctx));
+  auto response = transport->round_trip(request->with_context(ctx));
   ASSERT_FALSE(response);
   EXPECT_EQ(response.error().code(), ErrorCode::deadline_exceeded) << response.error().what();
   EXPECT_LE(Clock::now() - start, 300ms + kPromptly);

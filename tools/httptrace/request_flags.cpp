@@ -120,6 +120,16 @@ std::expected<Prepared, UsageError> prepare(const RequestFlags& flags) {
   options.tls.key_file = flags.key;
   if (flags.tlsv1_2) options.tls.min_version = 0x0303;
   if (flags.tlsv1_3) options.tls.min_version = 0x0304;
+  if (!flags.noproxy.empty() && flags.proxy.empty()) return std::unexpected("--noproxy needs --proxy");
+  if (!flags.proxy.empty()) {
+    std::string proxy_text = flags.proxy.find("://") == std::string::npos ? "http://" + flags.proxy : flags.proxy;
+    auto proxy = Url::parse(proxy_text);
+    if (!proxy || (proxy->scheme() != "http" && proxy->scheme() != "https") || proxy->hostname().empty()) {
+      return std::unexpected("--proxy wants http://HOST[:PORT] or https://HOST[:PORT], got \"" +
+                             (proxy ? proxy->redacted() : std::string("an unparsable URL")) + "\"");
+    }
+    options.proxy = proxy_url(*proxy, flags.noproxy);
+  }
   std::shared_ptr<Transport> transport;
   try {
     transport = std::make_shared<Transport>(std::move(options));

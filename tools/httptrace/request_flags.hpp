@@ -32,6 +32,8 @@ struct RequestFlags {
   std::string key;                       // --key FILE: its private key (PEM; default: in --cert)
   bool tlsv1_2 = false;                  // --tlsv1.2: at least TLS 1.2 (curl's meaning)
   bool tlsv1_3 = false;                  // --tlsv1.3: at least TLS 1.3
+  std::string proxy;                     // --proxy URL (default: the environment, as Go)
+  std::string noproxy;                   // --noproxy LIST: exceptions to --proxy
 };
 
 // What a run needs, built once: requests are copies of `request`.

@@ -1,4 +1,4 @@
-#include "tls/tls_server.hpp"
+#include "support/tls_server.hpp"
 
 #include <openssl/err.h>
 #include <poll.h>

@@ -1,0 +1,132 @@
+#include "transport/connect_method.hpp"
+
+#include "message/ascii.hpp"
+#include "net/dialer.hpp"
+#include "tls/tls_stream.hpp"
+#include "transport/proxy_tunnel.hpp"
+#include "transport/transport_impl.hpp"
+
+namespace httptrace {
+namespace {
+
+uint16_t proxy_port(const Url& proxy) {
+  if (!proxy.port().empty()) return proxy.port_or_default();
+  return proxy.scheme() == "https" ? 443 : 80;
+}
+
+std::string join_host_port(std::string_view host, uint16_t port) {
+  std::string out;
+  if (host.find(':') != std::string_view::npos) {
+    out += '[';
+    out += host;
+    out += ']';
+  } else {
+    out += host;
+  }
+  out += ':';
+  out += std::to_string(port);
+  return out;
+}
+
+// Go: a proxy dial failure reads "proxyconnect tcp: <the dial error>".
+Error proxy_connect_error(Error error) {
+  if (error.code() == ErrorCode::canceled || error.code() == ErrorCode::deadline_exceeded) return error;
+  error.with_message("proxyconnect tcp: " + error.message());
+  return Error(std::move(error));
+}
+
+Result<std::unique_ptr<net::Stream>> dial(Transport::Impl& t, const Request& request, std::string_view host,
+                                          uint16_t port, std::string_view host_port, const ClientTrace* trace) {
+  if (t.fake_dialer) return t.fake_dialer(host, port);
+  net::DialOptions options;
+  options.timeout = t.options.dial_timeout;
+  options.keep_alive = t.options.keep_alive;
+  options.fallback_delay = t.options.fallback_delay;
+  options.family = t.options.ip_family;
+  if (auto it = t.options.resolve_overrides.find(std::string(host_port)); it != t.options.resolve_overrides.end()) {
+    options.override_addrs = &it->second;
+  }
+  auto tcp = net::dial(request.context(), host, port, *t.resolver, options, trace);
+  if (!tcp) return fail(std::move(tcp.error()));
+  return std::unique_ptr<net::Stream>(std::move(*tcp));
+}
+
+Result<std::unique_ptr<net::Stream>> secure(Transport::Impl& t, std::unique_ptr<net::Stream> stream,
+                                            const tls::ClientConfig& config, std::string_view host, uint16_t port,
+                                            const Request& request, const ClientTrace* trace) {
+  tls::HandshakeParams params;
+  params.host = std::string(host);
+  params.port = port;
+  params.timeout = t.options.tls_handshake_timeout;
+  return tls::handshake(std::move(stream), config, params, request.context(), trace);
+}
+
+}  // namespace
+
+Result<ConnectMethod> connect_method_for(Transport::Impl& t, const Request& request) {
+  const Url& url = request.url();
+  ConnectMethod method;
+  method.target = url.host_port();
+  if (t.options.proxy) {
+    auto proxy = t.options.proxy(request);
+    if (!proxy) return fail(std::move(proxy.error()));
+    method.proxy = std::move(*proxy);
+  }
+  if (method.proxy) {
+    const Url& proxy = *method.proxy;
+    if (proxy.scheme() != "http" && proxy.scheme() != "https") {
+      return fail(ErrorCode::proxy, "proxy scheme \"" + ascii::printable(proxy.scheme()) + "\" of " +
+                                        proxy.redacted() + " is not supported (use http:// or https://)");
+    }
+    if (proxy.hostname().empty()) return fail(ErrorCode::proxy, "proxy URL " + proxy.redacted() + " has no host");
+    method.first_hop = join_host_port(proxy.hostname(), proxy_port(proxy));
+    method.proxy_auth = proxy_authorization(proxy);
+    method.tunnel = url.scheme() == "https";
+    method.absolute_form = url.scheme() == "http";
+  } else {
+    method.first_hop = method.target;
+  }
+  if (url.scheme() == "https" || (method.proxy && method.proxy->scheme() == "https")) {
+    auto config = t.tls_config();
+    if (!config) return fail(std::move(config.error()));
+    method.tls = std::move(*config);
+  }
+  method.key = url.scheme();
+  method.key += '|';
+  if (!method.absolute_form) method.key += method.target;
+  if (method.proxy) {
+    method.key += '|';
+    method.key += method.proxy->to_string();
+  }
+  if (method.tls) {
+    method.key += '|';
+    method.key += method.tls->identity();
+  }
+  return method;
+}
+
+Result<std::unique_ptr<net::Stream>> establish(Transport::Impl& t, const Request& request, const ConnectMethod& method,
+                                               const ClientTrace* trace) {
+  const Url& url = request.url();
+  if (!method.proxy) {
+    auto stream = dial(t, request, url.hostname(), url.port_or_default(), method.target, trace);
+    if (!stream) return stream;
+    if (url.scheme() != "https") return stream;
+    return secure(t, std::move(*stream), *method.tls, url.hostname(), url.port_or_default(), request, trace);
+  }
+  const Url& proxy = *method.proxy;
+  auto stream = dial(t, request, proxy.hostname(), proxy_port(proxy), method.first_hop, trace);
+  if (!stream) return fail(proxy_connect_error(std::move(stream.error())));
+  if (proxy.scheme() == "https") {
+    // TLS to the proxy itself: its own pair of TLS hooks (trace-semantics §2 TLSHandshakeStart).
+    stream = secure(t, std::move(*stream), *method.tls, proxy.hostname(), proxy_port(proxy), request, trace);
+    if (!stream) return fail(proxy_connect_error(std::move(stream.error())));
+  }
+  if (!method.tunnel) return stream;
+  stream = open_tunnel(std::move(*stream), method.target, method.proxy_auth, t.options.user_agent, request.context(),
+                       t.limits);
+  if (!stream) return stream;
+  return secure(t, std::move(*stream), *method.tls, url.hostname(), url.port_or_default(), request, trace);
+}
+
+}  // namespace httptrace
