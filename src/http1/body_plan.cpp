@@ -10,15 +10,8 @@
 namespace httptrace::http1 {
 namespace {
 
-constexpr bool is_ows(char c) noexcept {
-  return c == ' ' || c == '\t';
-}
-
-std::string_view trim_ows(std::string_view v) noexcept {
-  while (!v.empty() && is_ows(v.front())) v.remove_prefix(1);
-  while (!v.empty() && is_ows(v.back())) v.remove_suffix(1);
-  return v;
-}
+using ascii::is_ows;
+using ascii::trim_ows;
 
 std::optional<uint64_t> parse_digits(std::string_view digits) noexcept {
   if (digits.empty()) return std::nullopt;

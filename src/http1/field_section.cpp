@@ -9,15 +9,8 @@
 namespace httptrace::http1 {
 namespace {
 
-constexpr bool is_ows(char c) noexcept {
-  return c == ' ' || c == '\t';
-}
-
-std::string_view trim_ows(std::string_view v) noexcept {
-  while (!v.empty() && is_ows(v.front())) v.remove_prefix(1);
-  while (!v.empty() && is_ows(v.back())) v.remove_suffix(1);
-  return v;
-}
+using ascii::is_ows;
+using ascii::trim_ows;
 
 // RFC rule 3: a name with whitespace before the colon is kept raw (as Go), except for the
 // fields that decide framing and connection handling, where a lenient peer could read it

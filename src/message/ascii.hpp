@@ -38,13 +38,20 @@ constexpr bool is_token(std::string_view s) noexcept {
   return true;
 }
 
+// RFC 9110 §5.6.3 optional whitespace.
+constexpr bool is_ows(char c) noexcept { return c == ' ' || c == '\t'; }
+
+constexpr std::string_view trim_ows(std::string_view v) noexcept {
+  while (!v.empty() && is_ows(v.front())) v.remove_prefix(1);
+  while (!v.empty() && is_ows(v.back())) v.remove_suffix(1);
+  return v;
+}
+
 // Whether `list` (a comma-separated header value) contains `token`, case-insensitively.
 constexpr bool list_has_token(std::string_view list, std::string_view token) noexcept {
   while (!list.empty()) {
     std::size_t comma = list.find(',');
-    std::string_view item = list.substr(0, comma);
-    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
-    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+    std::string_view item = trim_ows(list.substr(0, comma));
     if (iequals(item, token)) return true;
     if (comma == std::string_view::npos) break;
     list.remove_prefix(comma + 1);

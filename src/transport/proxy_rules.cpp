@@ -14,9 +14,7 @@ std::string getenv_either(const char* upper, const char* lower) {
 }
 
 std::string trim_lower(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  std::string out(s);
+  std::string out(ascii::trim_ows(s));
   for (char& c : out) c = ascii::to_lower(c);
   return out;
 }
