@@ -48,8 +48,7 @@ test: build build-asan build-tsan build-fuzz
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) JOBS=$(JOBS) scripts/run-tests.sh
 
 run: build
-	@if [ -x build/bin/httptrace ]; then build/bin/httptrace demo; \
-	 else echo "make run: the demo arrives with the CLI issue; the library and its tests are built."; fi
+	build/bin/httptrace demo
 
 install: build
 	cmake --install build --prefix $(PREFIX)

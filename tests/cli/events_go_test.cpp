@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "cli/cli_runner.hpp"
+#include "support/dnsmasq.hpp"
 #include "support/nginx.hpp"
 #include "support/pki.hpp"
 #include "support/script_server.hpp"
@@ -188,6 +189,16 @@ TEST_F(EventsVersusGo, TlsNewThenReused) {
   NginxServer nginx{options};
   expect_same_stream({"--cacert", pki.ca_cert().string(), "--repeat", "2"}, nginx.tls_base_url() + "/hello");
   expect_same_stream({}, nginx.tls_base_url() + "/hello");
+}
+
+// (b) a name answered by a loopback DNS server, (h) NXDOMAIN — both sides asking dnsmasq.
+TEST_F(EventsVersusGo, NamesThroughALoopbackDnsServer) {
+  if (!Dnsmasq::available()) GTEST_SKIP() << "dnsmasq is not installed";
+  NginxServer nginx{NginxOptions{}};
+  Dnsmasq dns("127.0.0.1 app.test\n");
+  const std::string port = std::to_string(nginx.port());
+  expect_same_stream({"--dns-servers", dns.server(), "--repeat", "2"}, "http://app.test:" + port + "/hello");
+  expect_same_stream({"--dns-servers", dns.server()}, "http://nx.test:" + port + "/hello");
 }
 
 // (n) the reused connection dies after reading the second request: a GET is retried.

@@ -1,0 +1,97 @@
+#include "load_worker.hpp"
+
+#include <cmath>
+#include <string>
+
+namespace httptrace::cli {
+namespace {
+
+using Clock = RateSchedule::Clock;
+
+// Timeline values are whole microseconds written as milliseconds (timeline.hpp), so this is
+// exact.
+int64_t micros(double ms) {
+  return std::llround(ms * 1000.0);
+}
+
+void add(int64_t& sum, const std::optional<double>& ms) {
+  if (!ms) return;
+  sum = (sum == LoadSample::kAbsent ? 0 : sum) + micros(*ms);
+}
+
+void measure_hops(const Timeline& timeline, LoadSample& s) {
+  s.phase_us.fill(LoadSample::kAbsent);
+  const std::size_t hops = timeline.hops();
+  for (std::size_t h = 0; h < hops; ++h) {
+    const Phases p = timeline.phases(h);
+    add(s.phase_us[static_cast<std::size_t>(LoadPhase::pool_wait)], p.pool_wait);
+    add(s.phase_us[static_cast<std::size_t>(LoadPhase::dns)], p.dns);
+    add(s.phase_us[static_cast<std::size_t>(LoadPhase::connect)], p.connect);
+    add(s.phase_us[static_cast<std::size_t>(LoadPhase::tls)], p.tls);
+    add(s.phase_us[static_cast<std::size_t>(LoadPhase::send)], p.send);
+    add(s.phase_us[static_cast<std::size_t>(LoadPhase::wait)], p.wait);
+    add(s.phase_us[static_cast<std::size_t>(LoadPhase::receive)], p.receive);
+    s.total_us += micros(p.total);
+    const HopFacts facts = timeline.facts(h);
+    if (!facts.conn) continue;
+    ++(facts.conn->reused ? s.reused_conns : s.new_conns);
+    if (h + 1 == hops) {
+      s.reused = facts.conn->reused;
+      if (facts.conn->was_idle) {
+        s.idle_us =
+            std::chrono::duration_cast<std::chrono::microseconds>(facts.conn->idle_time).count();
+      }
+    }
+  }
+}
+
+}  // namespace
+
+LoadSample send_measured(Client& client, const Request& request, const RateSchedule::Ticket& ticket,
+                         Clock::time_point run_start) {
+  LoadSample s;
+  s.index = ticket.index;
+  s.scheduled_us = std::chrono::round<std::chrono::microseconds>(ticket.due - run_start).count();
+  auto [ctx, timeline] = Timeline::attach(request.context());
+  auto response = client.send(request.with_context(ctx));
+  if (!response) {
+    timeline->mark_end();
+    s.error = response.error().what();
+  } else {
+    auto bytes = response->body().discard();
+    if (bytes) {
+      timeline->mark_end(*bytes);
+      s.bytes = *bytes;
+      s.status = response->status_code();
+    } else {
+      timeline->mark_end();
+      s.error = bytes.error().what();
+    }
+  }
+  measure_hops(*timeline, s);
+  int64_t queue = 0;
+  if (timeline->hops() > 0) {
+    const auto started = timeline->stamps(0).start;
+    queue = std::max<int64_t>(
+        0, std::chrono::round<std::chrono::microseconds>(started - ticket.due).count());
+  }
+  s.phase_us[static_cast<std::size_t>(LoadPhase::queue)] = queue;
+  s.latency_us = queue + s.total_us;
+  return s;
+}
+
+void run_load_worker(const LoadRun& run) {
+  std::string rows;
+  constexpr std::size_t kFlushBytes = 64 * 1024;
+  while (auto ticket = run.schedule.next()) {
+    LoadSample sample = send_measured(run.client, run.request, *ticket, run.schedule.start());
+    if (!sample.ok() && run.interrupted.load(std::memory_order_relaxed)) continue;
+    run.stats.record(sample);
+    if (run.csv == nullptr) continue;
+    append_csv_row(rows, sample);
+    if (rows.size() >= kFlushBytes) run.csv->write(rows);
+  }
+  if (run.csv != nullptr && !rows.empty()) run.csv->write(rows);
+}
+
+}  // namespace httptrace::cli

@@ -1,0 +1,34 @@
+#pragma once
+// A `load` worker: one thread sending requests on the shared Client as the schedule hands them
+// out, each recorded with its own Timeline (Timeline::attach), measured into a LoadSample and
+// added to the shared stats (and the CSV).
+
+#include <atomic>
+
+#include <httptrace/http.hpp>
+
+#include "load_csv.hpp"
+#include "load_sample.hpp"
+#include "load_stats.hpp"
+#include "rate_schedule.hpp"
+
+namespace httptrace::cli {
+
+struct LoadRun {
+  Client& client;
+  const Request& request;  // carries the run's cancellable context
+  RateSchedule& schedule;
+  LoadStats& stats;
+  CsvFile* csv = nullptr;  // null without --csv
+  // Set when the run was interrupted: requests cut short by it are not counted.
+  const std::atomic<bool>& interrupted;
+};
+
+// Sends requests until the schedule says the run is over. Any number of threads at once.
+void run_load_worker(const LoadRun& run);
+
+// Sends one request and measures it (also used by tests).
+LoadSample send_measured(Client& client, const Request& request, const RateSchedule::Ticket& ticket,
+                         RateSchedule::Clock::time_point run_start);
+
+}  // namespace httptrace::cli
