@@ -26,5 +26,21 @@ int main() {
     return 1;
   }
   httptrace::Result<int> result = std::unexpected(httptrace::Error(httptrace::ErrorCode::dns, "x"));
-  return result.has_value() ? 1 : 0;
+  if (result.has_value()) return 1;
+
+  // The whole stack links from the package alone (OpenSSL, c-ares, zlib through pkg-config):
+  // a request to a port nothing listens on is refused, as a value.
+  httptrace::TransportOptions options;
+  options.proxy = nullptr;
+  httptrace::ClientOptions client_options;
+  client_options.transport = std::make_shared<httptrace::Transport>(options);
+  httptrace::Client client(client_options);
+  auto request = httptrace::Request::make("GET", "http://127.0.0.1:1/").value();
+  request = request.with_context(httptrace::with_client_trace(httptrace::background(), trace));
+  auto response = client.send(request);
+  if (response || response.error().code() != httptrace::ErrorCode::connection_refused) {
+    std::puts("consumer: expected connection_refused");
+    return 1;
+  }
+  return 0;
 }
