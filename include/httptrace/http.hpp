@@ -6,6 +6,7 @@
 #include "httptrace/conn.hpp"
 #include "httptrace/context.hpp"
 #include "httptrace/error.hpp"
+#include "httptrace/event_loop.hpp"
 #include "httptrace/header.hpp"
 #include "httptrace/ip_address.hpp"
 #include "httptrace/json.hpp"

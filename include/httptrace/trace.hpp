@@ -6,8 +6,9 @@
 // synchronously on the thread that called send() / round_trip(), in the order things
 // happened, before that call returns — except put_idle_conn, which runs on the thread whose
 // body read reaches EOF (or inside send() for a response without a body). A hook that blocks
-// stalls its request. Pointers in hook arguments (const Error*, const Conn*) are valid only
-// during the call. Every hook is optional: an unset one costs a null check.
+// stalls its request. Requests an EventLoop drives fire the same hooks in the same order on
+// the loop thread (event_loop.hpp). Pointers in hook arguments (const Error*, const Conn*) are
+// valid only during the call. Every hook is optional: an unset one costs a null check.
 
 #include <chrono>
 #include <cstdint>
@@ -60,15 +61,15 @@ struct WroteRequestInfo {
 // failed.
 struct TLSConnectionState {
   bool handshake_complete = false;
-  uint16_t version = 0;            // 0x0303 = TLS 1.2, 0x0304 = TLS 1.3
-  std::string version_name;        // "TLS 1.3"
-  uint16_t cipher_suite = 0;       // IANA code point
-  std::string cipher_suite_name;   // IANA name, e.g. "TLS_AES_128_GCM_SHA256"
-  std::string server_name;         // the SNI sent; empty for IP literals
-  std::string negotiated_protocol; // ALPN; empty if none
+  uint16_t version = 0;             // 0x0303 = TLS 1.2, 0x0304 = TLS 1.3
+  std::string version_name;         // "TLS 1.3"
+  uint16_t cipher_suite = 0;        // IANA code point
+  std::string cipher_suite_name;    // IANA name, e.g. "TLS_AES_128_GCM_SHA256"
+  std::string server_name;          // the SNI sent; empty for IP literals
+  std::string negotiated_protocol;  // ALPN; empty if none
   bool did_resume = false;
-  std::vector<std::vector<std::byte>> peer_certificates;               // DER, leaf first
-  std::vector<std::vector<std::vector<std::byte>>> verified_chains;    // DER
+  std::vector<std::vector<std::byte>> peer_certificates;             // DER, leaf first
+  std::vector<std::vector<std::vector<std::byte>>> verified_chains;  // DER
 };
 
 // The hooks. Copy and compose freely: a ClientTrace is a plain value. See trace-semantics.md
@@ -97,13 +98,15 @@ struct ClientTrace {
   // A TCP connection attempt to one address begins / ends; network is "tcp", addr "ip:port"
   // ("[::1]:port" for IPv6). Once per address tried; losing racers end with their cancel error.
   std::function<void(std::string_view network, std::string_view addr)> connect_start;
-  std::function<void(std::string_view network, std::string_view addr, const Error* err)> connect_done;
+  std::function<void(std::string_view network, std::string_view addr, const Error* err)>
+      connect_done;
   // A TLS handshake begins / ends; on failure the state is empty and err says why.
   std::function<void()> tls_handshake_start;
   std::function<void(const TLSConnectionState&, const Error* err)> tls_handshake_done;
   // One request header key with all its values was written (HTTP/1: in wire order; HTTP/2:
   // one call per value, lower-case names).
-  std::function<void(std::string_view key, const std::vector<std::string>& values)> wrote_header_field;
+  std::function<void(std::string_view key, const std::vector<std::string>& values)>
+      wrote_header_field;
   // All request headers were written.
   std::function<void()> wrote_headers;
   // The headers carried "Expect: 100-continue" and the body now waits for the server's 100.

@@ -1,6 +1,6 @@
-// The client handshake: SNI, verification targets, session resumption, the SSL_connect loop
-// with every wait through the transport (deadline, cancellation, handshake timeout), and the
-// hooks around it.
+// The client handshake: SNI, verification targets, session resumption, the SSL_connect steps
+// (ClientHandshake, never waiting), the hooks around them, and the blocking tls::handshake()
+// that waits through the transport (deadline, cancellation, handshake timeout) between steps.
 
 #include <arpa/inet.h>
 #include <openssl/err.h>
@@ -8,6 +8,7 @@
 
 #include <stdexcept>
 
+#include "tls/client_handshake.hpp"
 #include "tls/connection_state.hpp"
 #include "tls/handshake_error.hpp"
 #include "tls/tls_stream.hpp"
@@ -107,113 +108,176 @@ Error TlsStream::wait_failure(const Error& error) const {
   return copy;
 }
 
-Result<void> TlsStream::connect(const ClientConfig& config, const HandshakeParams& params,
-                                const Context& ctx) {
-  if (const Error* done = ctx.err(); done != nullptr) return fail(wait_failure(*done));
-  if (auto prepared = prepare(config, params); !prepared) {
-    fatal_ = true;
-    return fail(std::move(prepared.error()));
-  }
-  std::optional<net::TimePoint> deadline;
-  if (params.timeout > 0ns) deadline = net::Clock::now() + params.timeout;
-
+Result<TlsStream::Progress> TlsStream::connect_step(const ClientConfig& config) {
   SSL* ssl = ssl_.get();
-  for (;;) {
-    ERR_clear_error();
-    const int result = SSL_connect(ssl);
-    if (result == 1) break;
-    const int code = SSL_get_error(ssl, result);
-    if (code == SSL_ERROR_WANT_READ || code == SSL_ERROR_WANT_WRITE) {
-      auto ready = transport_->wait(code == SSL_ERROR_WANT_READ, code == SSL_ERROR_WANT_WRITE, ctx,
-                                    deadline);
-      if (!ready) {
-        fatal_ = true;
-        return fail(wait_failure(ready.error()));
-      }
-      continue;
-    }
-    fatal_ = true;
-    const OpenSslErrors errors = OpenSslErrors::take();
-    HandshakeFailure failure{ssl,     code,    &errors,        &bio_,
-                             &notes_, &config, verified_name_, verified_name_is_ip_};
-    return fail(handshake_error(failure));
+  ERR_clear_error();
+  const int result = SSL_connect(ssl);
+  if (result == 1) {
+    if (SSL_version(ssl) >= TLS1_3_VERSION && notes_.certificate_requested) return verdict_step();
+    return Progress::done;
   }
-  if (SSL_version(ssl) >= TLS1_3_VERSION && notes_.certificate_requested) {
-    if (auto verdict = await_client_auth_verdict(ctx, deadline); !verdict) {
-      fatal_ = true;
-      return fail(std::move(verdict.error()));
-    }
-  }
-  state_ =
-      std::make_shared<const TLSConnectionState>(describe_connection(ssl, server_name_, notes_));
-  return {};
+  const int code = SSL_get_error(ssl, result);
+  if (code == SSL_ERROR_WANT_READ) return Progress::want_read;
+  if (code == SSL_ERROR_WANT_WRITE) return Progress::want_write;
+  fatal_ = true;
+  const OpenSslErrors errors = OpenSslErrors::take();
+  HandshakeFailure failure{ssl,     code,    &errors,        &bio_,
+                           &notes_, &config, verified_name_, verified_name_is_ip_};
+  return fail(handshake_error(failure));
 }
 
-Result<void> TlsStream::await_client_auth_verdict(const Context& ctx,
-                                                  std::optional<net::TimePoint> deadline) {
-  const net::TimePoint window_end = net::Clock::now() + kClientAuthVerdictWindow;
-  const bool deadline_first = deadline && *deadline <= window_end;
-  const std::optional<net::TimePoint> until = deadline_first ? deadline : window_end;
+Result<TlsStream::Progress> TlsStream::verdict_step() {
   SSL* ssl = ssl_.get();
-  for (;;) {
-    if (notes_.session_ticket_seen) return {};
-    ERR_clear_error();
-    unsigned char byte = 0;
-    std::size_t peeked = 0;
-    // A peek: application data the server sent first stays for the caller's read.
-    const int result = SSL_peek_ex(ssl, &byte, 1, &peeked);
-    if (result == 1) return {};
-    const int code = SSL_get_error(ssl, result);
-    if (code == SSL_ERROR_WANT_READ || code == SSL_ERROR_WANT_WRITE) {
-      if (notes_.session_ticket_seen) return {};
-      auto ready =
-          transport_->wait(code == SSL_ERROR_WANT_READ, code == SSL_ERROR_WANT_WRITE, ctx, until);
-      if (ready) continue;
-      // The window passed in silence: take the certificate as accepted.
-      if (ready.error().code() == ErrorCode::timeout && !deadline_first) return {};
-      return fail(wait_failure(ready.error()));
-    }
-    if (code == SSL_ERROR_ZERO_RETURN) {
-      // close_notify right after the handshake: the stream's reads report the end.
-      read_eof_ = true;
-      return {};
-    }
-    const OpenSslErrors errors = OpenSslErrors::take();
-    if (code == SSL_ERROR_SYSCALL && bio_.error) return fail(wait_failure(*bio_.error));
-    Error error = post_handshake_error(errors, notes_, ssl, "tls handshake");
-    if (error.tls_kind() == "protocol" && bio_.eof) {
-      error = Error(ErrorCode::tls,
-                    "tls: the server closed the connection right after the handshake, without an "
-                    "alert (client certificate refused?)");
-      error.with_tls_kind("handshake").with_op("tls handshake");
-    }
-    error.with_addr(transport_->remote_addr());
-    return fail(std::move(error));
+  if (notes_.session_ticket_seen) return Progress::done;
+  ERR_clear_error();
+  unsigned char byte = 0;
+  std::size_t peeked = 0;
+  // A peek: application data the server sent first stays for the caller's read.
+  const int result = SSL_peek_ex(ssl, &byte, 1, &peeked);
+  if (result == 1) return Progress::done;
+  const int code = SSL_get_error(ssl, result);
+  if (code == SSL_ERROR_WANT_READ || code == SSL_ERROR_WANT_WRITE) {
+    if (notes_.session_ticket_seen) return Progress::done;
+    return code == SSL_ERROR_WANT_READ ? Progress::want_read : Progress::want_write;
   }
+  if (code == SSL_ERROR_ZERO_RETURN) {
+    // close_notify right after the handshake: the stream's reads report the end.
+    read_eof_ = true;
+    return Progress::done;
+  }
+  fatal_ = true;
+  const OpenSslErrors errors = OpenSslErrors::take();
+  if (code == SSL_ERROR_SYSCALL && bio_.error) return fail(wait_failure(*bio_.error));
+  Error error = post_handshake_error(errors, notes_, ssl, "tls handshake");
+  if (error.tls_kind() == "protocol" && bio_.eof) {
+    error = Error(ErrorCode::tls,
+                  "tls: the server closed the connection right after the handshake, without an "
+                  "alert (client certificate refused?)");
+    error.with_tls_kind("handshake").with_op("tls handshake");
+  }
+  error.with_addr(transport_->remote_addr());
+  return fail(std::move(error));
+}
+
+void TlsStream::describe() {
+  state_ = std::make_shared<const TLSConnectionState>(
+      describe_connection(ssl_.get(), server_name_, notes_));
+}
+
+ClientHandshake::ClientHandshake(std::unique_ptr<net::Stream> transport, const ClientConfig& config,
+                                 const HandshakeParams& params, const ClientTrace* trace)
+    : config_(config), trace_(trace) {
+  const std::string& name =
+      config.server_name_override().empty() ? params.host : config.server_name_override();
+  if (normalized_host(name).empty()) {
+    throw std::invalid_argument("tls::handshake: no host name to verify (empty host)");
+  }
+  stream_ = std::make_unique<TlsStream>(std::move(transport));
+  if (params.timeout > 0ns) deadline_ = net::Clock::now() + params.timeout;
+  call_hook(trace_, &ClientTrace::tls_handshake_start);
+  if (auto prepared = stream_->prepare(config, params); !prepared) {
+    stream_->fatal_ = true;
+    fail_with(std::move(prepared.error()));
+  }
+}
+
+ClientHandshake::~ClientHandshake() = default;
+
+int ClientHandshake::fd() const noexcept {
+  return stream_ ? stream_->fd() : -1;
+}
+
+net::Stream& ClientHandshake::transport() noexcept {
+  return *stream_->transport_;
+}
+
+std::optional<net::TimePoint> ClientHandshake::wake_at() const noexcept {
+  if (status_ == Status::done || status_ == Status::failed) return std::nullopt;
+  return net::earliest(deadline_, window_end_);
+}
+
+ClientHandshake::Status ClientHandshake::step() {
+  if (status_ == Status::done || status_ == Status::failed) return status_;
+  Result<TlsStream::Progress> progress = TlsStream::Progress::done;
+  if (phase_ == Phase::connecting) {
+    progress = stream_->connect_step(config_);
+    // A successful SSL_connect that must wait for the client-certificate verdict.
+    if (progress && *progress != TlsStream::Progress::done &&
+        SSL_is_init_finished(stream_->ssl_.get())) {
+      phase_ = Phase::verdict;
+      window_end_ = net::Clock::now() + kClientAuthVerdictWindow;
+    }
+  } else {
+    progress = stream_->verdict_step();
+  }
+  if (!progress) return fail_with(std::move(progress.error()));
+  switch (*progress) {
+    case TlsStream::Progress::want_read:
+      return status_ = Status::want_read;
+    case TlsStream::Progress::want_write:
+      return status_ = Status::want_write;
+    case TlsStream::Progress::done:
+      break;
+  }
+  return succeed();
+}
+
+ClientHandshake::Status ClientHandshake::expire() {
+  if (status_ == Status::done || status_ == Status::failed) return status_;
+  // The window passed in silence: take the certificate as accepted.
+  if (window_end_ && (!deadline_ || *window_end_ < *deadline_)) return succeed();
+  return abort(Error(ErrorCode::timeout, "i/o timeout"));
+}
+
+ClientHandshake::Status ClientHandshake::abort(const Error& why) {
+  if (status_ == Status::done || status_ == Status::failed) return status_;
+  stream_->fatal_ = true;
+  return fail_with(stream_->wait_failure(why));
+}
+
+ClientHandshake::Status ClientHandshake::succeed() {
+  phase_ = Phase::finished;
+  stream_->describe();
+  status_ = Status::done;
+  call_hook(trace_, &ClientTrace::tls_handshake_done, *stream_->tls(),
+            static_cast<const Error*>(nullptr));
+  return status_;
+}
+
+ClientHandshake::Status ClientHandshake::fail_with(Error error) {
+  phase_ = Phase::finished;
+  status_ = Status::failed;
+  error_ = std::move(error);
+  stream_->close();
+  const TLSConnectionState empty;
+  call_hook(trace_, &ClientTrace::tls_handshake_done, empty, &*error_);
+  return status_;
+}
+
+std::unique_ptr<net::Stream> ClientHandshake::take_stream() {
+  return std::unique_ptr<net::Stream>(std::move(stream_));
 }
 
 Result<std::unique_ptr<net::Stream>> handshake(std::unique_ptr<net::Stream> transport,
                                                const ClientConfig& config,
                                                const HandshakeParams& params, const Context& ctx,
                                                const ClientTrace* trace) {
-  const std::string& name =
-      config.server_name_override().empty() ? params.host : config.server_name_override();
-  if (normalized_host(name).empty()) {
-    throw std::invalid_argument("tls::handshake: no host name to verify (empty host)");
+  ClientHandshake hs(std::move(transport), config, params, trace);
+  if (const Error* done = ctx.err(); done != nullptr) hs.abort(*done);
+  for (;;) {
+    const ClientHandshake::Status status = hs.step();
+    if (status == ClientHandshake::Status::done) return hs.take_stream();
+    if (status == ClientHandshake::Status::failed) return fail(hs.error());
+    auto ready =
+        hs.transport().wait(status == ClientHandshake::Status::want_read,
+                            status == ClientHandshake::Status::want_write, ctx, hs.wake_at());
+    if (ready) continue;
+    if (ready.error().code() == ErrorCode::timeout) {
+      hs.expire();
+    } else {
+      hs.abort(ready.error());
+    }
   }
-  auto stream = std::make_unique<TlsStream>(std::move(transport));
-  call_hook(trace, &ClientTrace::tls_handshake_start);
-  auto connected = stream->connect(config, params, ctx);
-  if (!connected) {
-    stream->close();
-    const TLSConnectionState empty;
-    const Error& error = connected.error();
-    call_hook(trace, &ClientTrace::tls_handshake_done, empty, &error);
-    return fail(std::move(connected.error()));
-  }
-  call_hook(trace, &ClientTrace::tls_handshake_done, *stream->tls(),
-            static_cast<const Error*>(nullptr));
-  return std::unique_ptr<net::Stream>(std::move(stream));
 }
 
 }  // namespace httptrace::tls

@@ -6,6 +6,9 @@
 //   auto stream = tls::handshake(std::move(tcp), **config, {.host = "example.com", .port = 443},
 //                                ctx, trace);
 //
+// tls::handshake() blocks its thread; ClientHandshake (client_handshake.hpp) is the same
+// handshake as a state machine for event loops.
+//
 // The TLS stream is used by one thread at a time (the Transport hands connections over under
 // its lock); its ClientConfig may be shared by any number of threads.
 
@@ -77,10 +80,6 @@ class TlsStream final : public net::Stream {
   TlsStream(const TlsStream&) = delete;
   TlsStream& operator=(const TlsStream&) = delete;
 
-  // The handshake proper (handshake() adds the hooks). Called once.
-  [[nodiscard]] Result<void> connect(const ClientConfig& config, const HandshakeParams& params,
-                                     const Context& ctx);
-
   Result<std::size_t> try_read(std::span<std::byte> buf) override;
   Result<std::size_t> try_write(std::span<const net::ConstBuffer> parts) override;
   Result<net::Readiness> wait(bool want_read, bool want_write, const Context& ctx,
@@ -103,11 +102,19 @@ class TlsStream final : public net::Stream {
   const std::string& remote_addr() const noexcept override { return transport_->remote_addr(); }
 
  private:
+  // The handshake proper is driven by ClientHandshake (client_handshake.hpp).
+  friend class ClientHandshake;
   enum class Want : uint8_t { read, write };
+  // How far one step of the handshake got without waiting.
+  enum class Progress : uint8_t { want_read, want_write, done };
 
   Result<void> prepare(const ClientConfig& config, const HandshakeParams& params);
-  Result<void> await_client_auth_verdict(const Context& ctx,
-                                         std::optional<net::TimePoint> deadline);
+  // One SSL_connect round.
+  Result<Progress> connect_step(const ClientConfig& config);
+  // TLS 1.3 with a requested client certificate: one look for the server's verdict (its
+  // session tickets, or the refusing alert) without consuming application data.
+  Result<Progress> verdict_step();
+  void describe();
   Error wait_failure(const Error& error) const;
   Error io_failure(int ssl_error, const char* op);
 

@@ -87,7 +87,7 @@ Result<ConnectMethod> connect_method_for(Transport::Impl& t, const Request& requ
     method.first_hop = method.target;
   }
   if (url.scheme() == "https" || (method.proxy && method.proxy->scheme() == "https")) {
-    auto config = t.tls_config();
+    auto config = t.tls.get();
     if (!config) return fail(std::move(config.error()));
     method.tls = std::move(*config);
   }

@@ -11,6 +11,7 @@
 #include "transport/request_checks.hpp"
 #include "transport/retry.hpp"
 #include "transport/transport_impl.hpp"
+#include "transport/transport_setup.hpp"
 #include "trace/round_trip_observer.hpp"
 
 namespace httptrace {
@@ -26,58 +27,15 @@ Pool::Limits pool_limits(const TransportOptions& options) {
   return limits;
 }
 
-void check_options(const TransportOptions& options) {
-  if (options.max_response_header_bytes == 0) {
-    throw std::invalid_argument("TransportOptions::max_response_header_bytes must be positive");
-  }
-  if (options.max_idle_conns < 0) throw std::invalid_argument("TransportOptions::max_idle_conns must be >= 0");
-  if (options.max_conns_per_host < 0) {
-    throw std::invalid_argument("TransportOptions::max_conns_per_host must be >= 0");
-  }
-}
-
-// The ALPN list the transport offers unless the caller chose one.
-std::vector<std::string> offered_protocols(const TransportOptions& options) {
-  if (!options.tls.alpn.empty()) return options.tls.alpn;
-  return {"http/1.1"};
-}
-
-bool customised(const TlsOptions& tls) {
-  return !tls.ca_file.empty() || !tls.ca_dir.empty() || !tls.cert_file.empty() || !tls.key_file.empty() ||
-         !tls.server_name.empty() || tls.insecure_skip_verify || tls.min_version != 0x0303 || tls.max_version != 0 ||
-         !tls.alpn.empty();
-}
-
 }  // namespace
 
 Transport::Impl::Impl(TransportOptions opts)
-    : options(std::move(opts)), pool(std::make_shared<Pool>(pool_limits(options))) {
-  check_options(options);
-  if (options.resolver) {
-    resolver = options.resolver;
-  } else {
-    ResolverOptions resolver_options;
-    resolver_options.servers = options.dns_servers;
-    resolver = make_default_resolver(std::move(resolver_options));
-  }
+    : options(std::move(opts)), pool(std::make_shared<Pool>(pool_limits(options))), tls(options) {
+  check_transport_options(options);
+  resolver = resolver_for(options);
   limits.max_header_bytes = options.max_response_header_bytes;
-  // Contradictory TLS options are a programming error: surface it now (ClientConfig::make
-  // throws std::invalid_argument), not at the first https request.
-  if (customised(options.tls)) (void)tls_config();
 }
 
-Result<std::shared_ptr<tls::ClientConfig>> Transport::Impl::tls_config() {
-  std::lock_guard lock(tls_mu);
-  if (tls) return tls;
-  if (tls_error) return fail(*tls_error);
-  auto made = tls::ClientConfig::make(options.tls, offered_protocols(options));
-  if (!made) {
-    tls_error = made.error();
-    return fail(std::move(made.error()));
-  }
-  tls = *made;
-  return tls;
-}
 
 Result<Response> Transport::Impl::round_trip(const Request& request) {
   const detail::RoundTripObserver* observer = detail::context_round_trip_observer(request.context());

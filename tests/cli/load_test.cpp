@@ -235,6 +235,18 @@ TEST(LoadOverTls, HandshakesAreCountedPerNewConnection) {
   EXPECT_EQ(j.at("status_codes"), json({{"200", 60}}));
 }
 
+// Without -L a redirect is the answer (the EventLoop does not follow it); with -L the run goes
+// through the Client, which does, and each request then has two hops on one connection.
+TEST_F(LoadCommand, RedirectsAreFollowedOnlyWithL) {
+  const json plain = load_json({"-n", "10", "-c", "2", nginx.base_url() + "/redirect"});
+  EXPECT_EQ(plain.at("status_codes"), json({{"302", 10}}));
+  const json followed = load_json({"-n", "10", "-c", "2", "-L", nginx.base_url() + "/redirect"});
+  EXPECT_EQ(followed.at("status_codes"), json({{"200", 10}}));
+  EXPECT_EQ(followed.at("connections").at("new").get<int>() +
+                followed.at("connections").at("reused").get<int>(),
+            20);
+}
+
 TEST_F(LoadCommand, StatusCodesAreCountedAsTheServerSentThem) {
   const json j = load_json({"-n", "20", "-c", "2", nginx.base_url() + "/status/503"});
   EXPECT_EQ(j.at("status_codes"), json({{"503", 20}}));

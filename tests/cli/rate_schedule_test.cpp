@@ -55,6 +55,19 @@ TEST(RateSchedule, NextWaitsUntilTheRequestIsDue) {
   EXPECT_GE(Clock::now(), start + 50ms);  // a wait that returned early would be a bug
 }
 
+TEST(RateSchedule, TakeHandsOutFutureTicketsWithoutWaiting) {
+  const auto start = Clock::now();
+  RateSchedule schedule(3, 0s, 1.0 / 3600, start);  // due at 0, 1 h, 2 h
+  ASSERT_TRUE(schedule.take().has_value());
+  auto later = schedule.take();
+  ASSERT_TRUE(later.has_value());
+  EXPECT_EQ(later->index, 1u);
+  EXPECT_EQ(later->due, schedule.due_time(1));
+  EXPECT_LT(Clock::now(), start + 1h);  // it did not wait for it
+  schedule.stop();
+  EXPECT_FALSE(schedule.take().has_value());
+}
+
 TEST(RateSchedule, StopWakesAWaitingCaller) {
   RateSchedule schedule(0, 3600s, 1.0 / 3600, Clock::now());  // the second request is an hour away
   ASSERT_TRUE(schedule.next().has_value());

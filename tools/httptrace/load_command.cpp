@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "load_loop.hpp"
 #include "load_report.hpp"
 #include "load_worker.hpp"
 #include "progress_line.hpp"
@@ -61,6 +62,10 @@ std::expected<Limits, std::string> check_flags(const LoadFlags& flags) {
   if (flags.concurrency < 1 || flags.concurrency > kMaxConcurrency) {
     return std::unexpected("-c must be between 1 and " + std::to_string(kMaxConcurrency));
   }
+  if (flags.threads < 0 || flags.threads > kMaxConcurrency) {
+    return std::unexpected("-t must be between 1 and " + std::to_string(kMaxConcurrency) +
+                           " (0: one per CPU)");
+  }
   if (!(flags.rate >= 0) || flags.rate > 1e7)
     return std::unexpected("-q must be a rate between 0 and 10000000 requests/s");
   if (!flags.duration.empty()) {
@@ -82,6 +87,20 @@ std::expected<Limits, std::string> check_flags(const LoadFlags& flags) {
     limits.timeout = kDefaultTimeout;
   }
   return limits;
+}
+
+// Event-loop threads: -t, else one per hardware thread; never more than connections.
+int loop_threads(int requested, int connections) {
+  int threads = requested > 0 ? requested : static_cast<int>(std::thread::hardware_concurrency());
+  return std::clamp(threads, 1, connections);
+}
+
+// Whether the run's request goes through a proxy (or the proxy choice fails: the Client then
+// reports that failure as it always did).
+bool proxied(const TransportOptions& options, const Request& request) {
+  if (!options.proxy) return false;
+  auto proxy = options.proxy(request);
+  return !proxy || proxy->has_value();
 }
 
 }  // namespace
@@ -118,13 +137,17 @@ int run_load(const LoadFlags& flags, const LoadSettings& settings) {
   LoadStats stats;
   std::atomic<bool> interrupted{false};
 
-  std::mutex mutex;
-  std::condition_variable finished_cv;
-  int worker_count = flags.concurrency;
+  // The EventLoop serves the run unless it needs what only the Client does: redirects (-L)
+  // or a proxy (event_loop.hpp).
+  const bool blocking = flags.request.follow_redirects || proxied(options, request);
+  const int connections = flags.concurrency;
+  int worker_count = blocking ? connections : loop_threads(flags.threads, connections);
   if (limits->requests != 0) {
     worker_count =
         static_cast<int>(std::min<uint64_t>(limits->requests, static_cast<uint64_t>(worker_count)));
   }
+  std::mutex mutex;
+  std::condition_variable finished_cv;
   int running = worker_count;  // guarded by `mutex`
   // The run starts once every worker is ready: starting a thousand threads is not part of it.
   std::latch ready(worker_count);
@@ -133,19 +156,32 @@ int run_load(const LoadFlags& flags, const LoadSettings& settings) {
   std::vector<std::thread> workers;
   workers.reserve(static_cast<std::size_t>(worker_count));
   std::optional<std::string> start_failure;
+  const LoopLoadRun loop_run{options,   request,     stats,
+                             csv.get(), interrupted, client_options.timeout};
   for (int i = 0; i < worker_count; ++i) {
-    // A Transport (so a pool) per worker, as wrk, oha and k6 give each connection or virtual
-    // user its own: one pool shared by 64 threads serialises them on its lock — measured at
-    // about half the requests/s on 2 cores (docs/cli.md "load").
-    client_options.transport = std::make_shared<Transport>(options);
+    // Blocking: a Transport (so a pool) per worker, as wrk, oha and k6 give each connection or
+    // virtual user its own: one pool shared by 64 threads serialises them on its lock —
+    // measured at about half the requests/s on 2 cores (docs/cli.md "load"). Loops: each owns
+    // its pool and its share of the connections.
+    const int share = connections / worker_count + (i < connections % worker_count ? 1 : 0);
+    if (blocking) client_options.transport = std::make_shared<Transport>(options);
     try {
-      workers.emplace_back([&, client_options] {
-        Client client(client_options);
+      workers.emplace_back([&, client_options, share] {
+        std::optional<Client> client;
+        std::optional<LoadLoop> loop;
+        if (blocking) {
+          client.emplace(client_options);
+        } else {
+          loop.emplace(loop_run, share);
+        }
         ready.count_down();
         go.wait();
         // No schedule: the run was called off before it started.
-        if (schedule)
-          run_load_worker(LoadRun{client, request, *schedule, stats, csv.get(), interrupted});
+        if (schedule && client) {
+          run_load_worker(LoadRun{*client, request, *schedule, stats, csv.get(), interrupted});
+        } else if (schedule) {
+          loop->run(*schedule);
+        }
         std::lock_guard lock(mutex);
         --running;
         finished_cv.notify_all();

@@ -1,9 +1,10 @@
 #pragma once
-// `httptrace load URL`: load generation with a per-phase breakdown. -c workers share one Client
-// (one pooled Transport sized for them); -n requests or -z a duration (or both: whichever ends
-// first); -q a global rate (open model, latency from when each request was due). Every request
-// is recorded with a Timeline, so the report's phase table — and --csv's rows — come from the
-// same hook stamps as `stat`.
+// `httptrace load URL`: load generation with a per-phase breakdown. -c connections kept busy by
+// a few EventLoop threads (load_loop.hpp; -L redirects or a proxy need the Client, and then run
+// on one blocking worker per connection instead); -n requests or -z a duration (or both:
+// whichever ends first); -q a global rate (open model, latency from when each request was due).
+// Every request is recorded with a Timeline, so the report's phase table — and --csv's rows —
+// come from the same hook stamps as `stat`.
 
 #include <cstdint>
 #include <cstdio>
@@ -18,6 +19,7 @@ struct LoadFlags {
   uint64_t requests = 0;  // -n; 0 = unset (200 unless -z is given)
   std::string duration;   // -z, e.g. "10s"; a bare number is seconds
   int concurrency = 50;   // -c
+  int threads = 0;        // -t: event-loop threads; 0 = the hardware threads (at most -c)
   double rate = 0;        // -q, requests per second across all workers; 0 = no limit
   std::string timeout;    // --timeout per request (default 20s, or -m); a bare number is seconds
   bool json = false;      // the report as JSON

@@ -47,36 +47,48 @@ void measure_hops(const Timeline& timeline, LoadSample& s) {
 
 }  // namespace
 
-LoadSample send_measured(Client& client, const Request& request, const RateSchedule::Ticket& ticket,
-                         Clock::time_point run_start) {
+LoadSample sample_from(const Timeline& timeline, const RateSchedule::Ticket& ticket,
+                       Clock::time_point run_start) {
   LoadSample s;
   s.index = ticket.index;
   s.scheduled_us = std::chrono::round<std::chrono::microseconds>(ticket.due - run_start).count();
-  auto [ctx, timeline] = Timeline::attach(request.context());
-  auto response = client.send(request.with_context(ctx));
-  if (!response) {
-    timeline->mark_end();
-    s.error = response.error().what();
-  } else {
-    auto bytes = response->body().discard();
-    if (bytes) {
-      timeline->mark_end(*bytes);
-      s.bytes = *bytes;
-      s.status = response->status_code();
-    } else {
-      timeline->mark_end();
-      s.error = bytes.error().what();
-    }
-  }
-  measure_hops(*timeline, s);
+  measure_hops(timeline, s);
   int64_t queue = 0;
-  if (timeline->hops() > 0) {
-    const auto started = timeline->stamps(0).start;
+  if (timeline.hops() > 0) {
+    const auto started = timeline.stamps(0).start;
     queue = std::max<int64_t>(
         0, std::chrono::round<std::chrono::microseconds>(started - ticket.due).count());
   }
   s.phase_us[static_cast<std::size_t>(LoadPhase::queue)] = queue;
   s.latency_us = queue + s.total_us;
+  return s;
+}
+
+LoadSample send_measured(Client& client, const Request& request, const RateSchedule::Ticket& ticket,
+                         Clock::time_point run_start) {
+  auto [ctx, timeline] = Timeline::attach(request.context());
+  auto response = client.send(request.with_context(ctx));
+  int status = 0;
+  uint64_t bytes = 0;
+  std::string error;
+  if (!response) {
+    timeline->mark_end();
+    error = response.error().what();
+  } else {
+    auto read = response->body().discard();
+    if (read) {
+      timeline->mark_end(*read);
+      bytes = *read;
+      status = response->status_code();
+    } else {
+      timeline->mark_end();
+      error = read.error().what();
+    }
+  }
+  LoadSample s = sample_from(*timeline, ticket, run_start);
+  s.status = status;
+  s.bytes = bytes;
+  s.error = std::move(error);
   return s;
 }
 

@@ -1,7 +1,9 @@
 #pragma once
-// A `load` worker: one thread sending requests on the shared Client as the schedule hands them
-// out, each recorded with its own Timeline (Timeline::attach), measured into a LoadSample and
-// added to the shared stats (and the CSV).
+// A blocking `load` worker: one thread sending requests through a Client as the schedule hands
+// them out — what `load` runs when it needs a Client feature the EventLoop lacks (-L redirects,
+// a proxy); otherwise load_loop.hpp drives the run. Each request is recorded with its own
+// Timeline (Timeline::attach), measured into a LoadSample and added to the shared stats (and the
+// CSV).
 
 #include <atomic>
 
@@ -26,6 +28,12 @@ struct LoadRun {
 
 // Sends requests until the schedule says the run is over. Any number of threads at once.
 void run_load_worker(const LoadRun& run);
+
+// The measurement of a finished request from its Timeline (mark_end already called): phases
+// summed over its hops, and queue and latency counted from when its ticket was due. The caller
+// fills in status, bytes and error.
+LoadSample sample_from(const Timeline& timeline, const RateSchedule::Ticket& ticket,
+                       RateSchedule::Clock::time_point run_start);
 
 // Sends one request and measures it (also used by tests).
 LoadSample send_measured(Client& client, const Request& request, const RateSchedule::Ticket& ticket,

@@ -93,7 +93,10 @@ CLI::App* add_load_command(CLI::App& app, httptrace::cli::LoadFlags& f) {
   cmd->add_option("-z,--duration", f.duration,
                   "Send for this long, e.g. 10s or 2m (with -n: whichever ends first)");
   cmd->add_option("-c,--concurrency", f.concurrency,
-                  "Workers sending at once, one connection each (default 50)");
+                  "Requests in flight at once, one connection each (default 50)");
+  cmd->add_option("-t,--threads", f.threads,
+                  "Event-loop threads sharing the -c connections (default: one per CPU)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("-q,--rate", f.rate,
                   "Requests per second across all workers (open model; default: no limit)");
   cmd->add_option("--timeout", f.timeout,

@@ -21,7 +21,7 @@ RateSchedule::Clock::time_point RateSchedule::due_time(uint64_t index) const noe
   return start_ + std::chrono::nanoseconds(std::llround(offset_ns));
 }
 
-std::optional<RateSchedule::Ticket> RateSchedule::next() {
+std::optional<RateSchedule::Ticket> RateSchedule::take() {
   if (stopped()) return std::nullopt;
   const uint64_t index = next_index_.fetch_add(1, std::memory_order_relaxed);
   if (max_requests_ != 0 && index >= max_requests_) return std::nullopt;
@@ -33,11 +33,15 @@ std::optional<RateSchedule::Ticket> RateSchedule::next() {
   }
   const Clock::time_point due = due_time(index);
   if (timed && due >= start_ + duration_) return std::nullopt;
-  if (due > Clock::now()) {
-    std::unique_lock lock(mutex_);
-    if (wake_.wait_until(lock, due, [this] { return stopped(); })) return std::nullopt;
-  }
   return Ticket{index, due};
+}
+
+std::optional<RateSchedule::Ticket> RateSchedule::next() {
+  std::optional<Ticket> ticket = take();
+  if (!ticket || ticket->due <= Clock::now()) return ticket;
+  std::unique_lock lock(mutex_);
+  if (wake_.wait_until(lock, ticket->due, [this] { return stopped(); })) return std::nullopt;
+  return ticket;
 }
 
 void RateSchedule::stop() {

@@ -34,6 +34,10 @@ class RateSchedule {
   // run is over — the count reached, the next due time at or past the duration, or stop().
   // Any thread.
   std::optional<Ticket> next();
+  // As next() without waiting: the next request and when it is due — possibly later than now,
+  // for a caller that waits its own way (an event loop's timer) — or nullopt when the run is
+  // over. Any thread.
+  std::optional<Ticket> take();
   // Ends the run: next() returns nullopt from now on, waiting callers included. Any thread.
   void stop();
   bool stopped() const noexcept { return stopped_.load(std::memory_order_relaxed); }

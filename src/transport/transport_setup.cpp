@@ -1,0 +1,57 @@
+#include "transport/transport_setup.hpp"
+
+#include <stdexcept>
+
+namespace httptrace {
+namespace {
+
+// The ALPN list offered unless the caller chose one.
+std::vector<std::string> offered_protocols(const TransportOptions& options) {
+  if (!options.tls.alpn.empty()) return options.tls.alpn;
+  return {"http/1.1"};
+}
+
+bool customised(const TlsOptions& tls) {
+  return !tls.ca_file.empty() || !tls.ca_dir.empty() || !tls.cert_file.empty() || !tls.key_file.empty() ||
+         !tls.server_name.empty() || tls.insecure_skip_verify || tls.min_version != 0x0303 || tls.max_version != 0 ||
+         !tls.alpn.empty();
+}
+
+}  // namespace
+
+void check_transport_options(const TransportOptions& options) {
+  if (options.max_response_header_bytes == 0) {
+    throw std::invalid_argument("TransportOptions::max_response_header_bytes must be positive");
+  }
+  if (options.max_idle_conns < 0) throw std::invalid_argument("TransportOptions::max_idle_conns must be >= 0");
+  if (options.max_conns_per_host < 0) {
+    throw std::invalid_argument("TransportOptions::max_conns_per_host must be >= 0");
+  }
+}
+
+std::shared_ptr<Resolver> resolver_for(const TransportOptions& options) {
+  if (options.resolver) return options.resolver;
+  ResolverOptions resolver_options;
+  resolver_options.servers = options.dns_servers;
+  return make_default_resolver(std::move(resolver_options));
+}
+
+TlsConfigSlot::TlsConfigSlot(const TransportOptions& options)
+    : options_(options.tls), alpn_(offered_protocols(options)) {
+  if (customised(options_)) (void)get();
+}
+
+Result<std::shared_ptr<tls::ClientConfig>> TlsConfigSlot::get() {
+  std::lock_guard lock(mu_);
+  if (config_) return config_;
+  if (error_) return fail(*error_);
+  auto made = tls::ClientConfig::make(options_, alpn_);
+  if (!made) {
+    error_ = made.error();
+    return fail(std::move(made.error()));
+  }
+  config_ = *made;
+  return config_;
+}
+
+}  // namespace httptrace
