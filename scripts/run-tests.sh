@@ -23,7 +23,7 @@ step() {
 }
 
 step "fuzz targets, ${FUZZ_SECONDS}s each (build-fuzz)" \
-  ctest --test-dir build-fuzz --output-on-failure -L fuzz
+  ctest --test-dir build-fuzz --output-on-failure -j"$jobs" -L fuzz
 [ "${1:-}" = fuzz ] && exit 0
 step "concurrency suites under TSan (build-tsan)" \
   ctest --test-dir build-tsan --output-on-failure -j"$jobs" -L concurrency

@@ -7,8 +7,11 @@ namespace {
 
 constexpr std::string_view kVersionPrefix = "HTTP/1.";
 // A first line that cannot be a status line fails once it ends or once more bytes arrived
-// than quote_for_error shows, so the message does not depend on how the bytes were split.
+// than quote_for_error shows, so the message does not depend on how the bytes were split;
+// without a line end that takes kStatusShown + 2 bytes, as the last one may be the CR of a
+// CRLF still to come, which the line would not include.
 constexpr std::size_t kStatusShown = kQuotedBytes;
+constexpr std::size_t kEarlyVerdict = kStatusShown + 2;
 
 constexpr bool is_digit(char c) noexcept {
   return c >= '0' && c <= '9';
@@ -51,20 +54,32 @@ Result<std::size_t> ResponseHeadParser::advance(std::string_view in, Header& hea
       limits_.max_header_fields > fields_used_ ? limits_.max_header_fields - fields_used_ : 0;
 
   if (line_end_state_ == kStatusLine) {
+    // Each error counts from the byte that makes it certain — the budget at bytes_left + 1
+    // bytes; a first line that cannot be a status line at its end, or at kEarlyVerdict bytes
+    // for HTTP/0.9 bodies and other protocols (bad-inputs A3) — and the first certain wins
+    // (the budget on a tie), so the outcome does not depend on how the bytes were split
+    // (found by fuzz_response_head).
+    const std::size_t too_large_at = bytes_left + 1;
     std::size_t lf = in.find('\n', scanned_);
     if (lf == std::string_view::npos) {
       scanned_ = in.size();
-      if (in.size() > bytes_left) return headers_too_large(limits_.max_header_bytes);
-      // HTTP/0.9 bodies and other protocols fail before the line ends (bad-inputs A3).
-      if (in.size() > kStatusShown && !plausible_status_start(in)) {
+      const bool too_large = in.size() >= too_large_at;
+      const bool implausible = in.size() >= kEarlyVerdict && !plausible_status_start(in);
+      if (implausible && (!too_large || kEarlyVerdict < too_large_at)) {
         return malformed_response(in.substr(0, kStatusShown + 1));
       }
+      if (too_large) return headers_too_large(limits_.max_header_bytes);
       return 0;
     }
-    if (lf + 1 > bytes_left) return headers_too_large(limits_.max_header_bytes);
     std::size_t end = lf;
     if (end > 0 && in[end - 1] == '\r') --end;
     auto parsed = parse_status_line(in.substr(0, end));
+    if (lf + 1 >= too_large_at) {
+      const std::size_t line_fails_at =
+          plausible_status_start(in.substr(0, lf)) ? lf + 1 : std::min(lf + 1, kEarlyVerdict);
+      const bool line_failed_first = !parsed && line_fails_at < too_large_at;
+      if (!line_failed_first) return headers_too_large(limits_.max_header_bytes);
+    }
     if (!parsed) return std::unexpected(std::move(parsed.error()));
     section_start_ = lf + 1;
     line_end_state_ = kFieldLines;

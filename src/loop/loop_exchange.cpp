@@ -9,6 +9,7 @@
 #include "http1/request_writer.hpp"
 #include "loop/loop_impl.hpp"
 #include "message/ascii.hpp"
+#include "transport/content_coding.hpp"
 
 namespace httptrace {
 namespace {
@@ -376,17 +377,9 @@ void EventLoop::Impl::on_final_head(Task& task, const http1::StatusLine& status,
                   !wants_close(request) && !options.disable_keep_alives;
   response.set_request(request);
   response.set_tls(conn.shared_tls());
-  bool gunzip = false;
-  if (task.requested_gzip && plan->kind != http1::BodyPlan::Kind::none) {
-    auto encoding = response.header().get("Content-Encoding");
-    if (encoding && ascii::iequals(*encoding, "gzip")) {
-      gunzip = true;
-      response.header().del("Content-Encoding");
-      response.header().del("Content-Length");
-      response.set_content_length(std::nullopt);
-      response.set_uncompressed(true);
-    }
-  }
+  auto gunzip =
+      take_transparent_gzip(response, task.requested_gzip, plan->kind != http1::BodyPlan::Kind::none);
+  if (!gunzip) return fail_attempt(task, std::move(gunzip.error()));
   if (task.observer != nullptr && task.observer->finished) {
     task.observer_finished = true;
     task.observer->finished(request, &response, nullptr);
@@ -396,7 +389,7 @@ void EventLoop::Impl::on_final_head(Task& task, const http1::StatusLine& status,
                         (plan->kind == http1::BodyPlan::Kind::content_length && plan->length == 0);
   if (bodyless) return finish_exchange(task);
   task.phase = Phase::reading_body;
-  task.body.start(*plan, limits, task.parser.bytes_used(), task.parser.fields_used(), gunzip);
+  task.body.start(*plan, limits, task.parser.bytes_used(), task.parser.fields_used(), *gunzip);
   read_body(task, false);
 }
 

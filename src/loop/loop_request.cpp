@@ -3,7 +3,7 @@
 // phase, and the completion callback.
 
 #include "loop/loop_impl.hpp"
-#include "message/ascii.hpp"
+#include "transport/content_coding.hpp"
 #include "transport/request_checks.hpp"
 #include "transport/retry.hpp"
 
@@ -51,8 +51,7 @@ void EventLoop::Impl::start(Task& task) {
   task.request_target = url.request_uri();
   const std::string_view host = request.host().empty() ? url.host() : request.host();
   task.host_header = host_without_zone(host);
-  task.requested_gzip = !options.disable_compression && !request.header().has("Accept-Encoding") &&
-                        !request.header().has("Range") && request.method() != "HEAD";
+  task.requested_gzip = requests_transparent_gzip(request, options);
 
   task.deadline = ctx.deadline();
   if (task.submit.timeout.count() > 0) {

@@ -357,8 +357,12 @@ void Url::append_to(std::string& out, bool redact_password) const {
     out += opaque_;
   } else {
     const bool has_authority_part = !scheme_.empty() || !host_.empty() || has_userinfo_;
+    bool wrote_authority = false;
     if (has_authority_part && !(omit_host_ && host_.empty() && !has_userinfo_)) {
-      if (!host_.empty() || !path_.empty() || has_userinfo_) out += "//";
+      if (!host_.empty() || !path_.empty() || has_userinfo_) {
+        out += "//";
+        wrote_authority = true;
+      }
       if (has_userinfo_) {
         append_userinfo(out, userinfo_, redact_password);
         out += '@';
@@ -370,10 +374,20 @@ void Url::append_to(std::string& out, bool redact_password) const {
     const std::string_view shape = raw_path_.empty() ? std::string_view(path_) : raw_path_;
     if (!shape.empty() && shape.front() != '/' && !host_.empty()) out += '/';
     if (out.empty() && first_segment_has_colon(shape)) out += "./";
+    // RFC 3986 §3.3: with no authority a path cannot begin with "//", which would read back
+    // as a host ("http:/%2F%FF" decodes to "//\xff"; resolve() can make such paths too) —
+    // except "///" without a scheme, which Go reads as a path. Escaping the second slash
+    // keeps the decoded path (found by fuzz_url).
+    std::size_t skip = 0;
+    if (!wrote_authority && shape.starts_with("//") &&
+        (!scheme_.empty() || !shape.starts_with("///"))) {
+      out += "/%2F";
+      skip = 2;
+    }
     if (raw_path_.empty()) {
-      url_detail::append_escaped(out, path_, Component::path);
+      url_detail::append_escaped(out, std::string_view(path_).substr(skip), Component::path);
     } else {
-      out += raw_path_;
+      out += std::string_view(raw_path_).substr(skip);
     }
   }
   if (force_query_ || !raw_query_.empty()) {

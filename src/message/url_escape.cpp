@@ -104,9 +104,12 @@ std::optional<std::string> check_escapes(std::string_view s, Component component
     }
     if (component == Component::zone) {
       // RFC 6874 allows any escape in a zone; like Go, only bytes that could be written
-      // unescaped in a host (and the space Windows zone names contain) are accepted.
+      // unescaped in a host (and the space Windows zone names contain) are accepted. Unlike
+      // Go that includes non-ASCII bytes, which a host may hold raw: otherwise a zone parsed
+      // with raw UTF-8 would print escaped and fail to parse again (found by fuzz_url).
       const unsigned char value = decode_pair(s[i + 1], s[i + 2]);
-      if (!is_escaped_percent && value != ' ' && should_escape(value, Component::host)) {
+      if (!is_escaped_percent && value != ' ' && value < 0x80 &&
+          should_escape(value, Component::host)) {
         return escape_problem(s, i);
       }
     }

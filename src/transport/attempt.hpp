@@ -10,7 +10,7 @@ struct AttemptState {
   uint64_t bytes_written = 0;        // request bytes that reached the socket
   bool first_byte_fired = false;     // got_first_response_byte fired for this attempt
   bool body_sent = false;            // the whole request body went out
-  bool body_withheld = false;        // a final answer came before 100-continue: body not sent
+  bool body_withheld = false;        // a final answer came before 100-continue or mid-upload
   bool wrote_request_fired = false;  // wrote_request fired for this attempt
 };
 

@@ -24,28 +24,37 @@ bool wants_close(const Request& request) {
 // Reads until the parser completes one head (a 1xx or the final one), firing
 // got_first_response_byte at the attempt's first byte. The status's reason views the
 // connection's buffer and stays valid until the next read on it.
+// Feeds what the connection's buffer holds to the parser: a head when one is complete,
+// nullopt when more bytes are needed.
+Result<std::optional<http1::StatusLine>> parse_buffered_head(PersistConn& conn, http1::ResponseHeadParser& parser,
+                                                             Header& header, const ExchangeInput& in,
+                                                             AttemptState& state) {
+  ReadBuffer& buffer = conn.buffer();
+  if (buffer.empty()) return std::nullopt;
+  if (!state.first_byte_fired) {
+    state.first_byte_fired = true;
+    call_hook(in.trace, &ClientTrace::got_first_response_byte);
+  }
+  auto used = parser.feed(buffer.unread(), header);
+  if (!used) {
+    Error error = std::move(used.error());
+    error.with_op("read headers").with_addr(conn.stream().remote_addr()).with_maybe_sent(true);
+    return fail(std::move(error));
+  }
+  if (*used == 0) return std::nullopt;
+  http1::StatusLine status = parser.status();
+  buffer.consume(*used);
+  return status;
+}
+
 Result<http1::StatusLine> read_head(PersistConn& conn, http1::ResponseHeadParser& parser, Header& header,
                                     const ExchangeInput& in, std::optional<net::TimePoint> op_deadline,
                                     AttemptState& state) {
   ReadBuffer& buffer = conn.buffer();
   for (;;) {
-    if (!buffer.empty()) {
-      if (!state.first_byte_fired) {
-        state.first_byte_fired = true;
-        call_hook(in.trace, &ClientTrace::got_first_response_byte);
-      }
-      auto used = parser.feed(buffer.unread(), header);
-      if (!used) {
-        Error error = std::move(used.error());
-        error.with_op("read headers").with_addr(conn.stream().remote_addr()).with_maybe_sent(true);
-        return fail(std::move(error));
-      }
-      if (*used > 0) {
-        http1::StatusLine status = parser.status();
-        buffer.consume(*used);
-        return status;
-      }
-    }
+    auto parsed = parse_buffered_head(conn, parser, header, in, state);
+    if (!parsed) return fail(std::move(parsed.error()));
+    if (*parsed) return **parsed;
     auto space = buffer.space(1024);
     auto n = conn.stream().read(space, in.ctx, op_deadline);
     // A TLS peer closing without close_notify reports truncation; awaiting a head, that is
@@ -94,6 +103,9 @@ class Exchange {
   // Handles an informational head just parsed; errors for a hook's abort or too many.
   Result<void> on_informational(int code);
   Result<http1::StatusLine> read_final_head();
+  // Between body chunks: reads, without waiting, whatever the server already sent; true once
+  // a final head is complete — the server answered before the upload ended (RFC 9112 §9.5).
+  Result<bool> answered_early();
   void fire_wrote_request(const Error* error);
 
   PersistConn& conn_;
@@ -272,6 +284,15 @@ Result<void> Exchange::stream_body(detail::BodySource& source) {
                       .with_maybe_sent(true));
     }
     if (*n == 0) break;
+    if (sent > 0) {
+      auto answered = answered_early();
+      if (!answered) return fail(std::move(answered.error()));
+      if (*answered) {
+        // Stop uploading; the connection closes after this response (never reused).
+        state_.body_withheld = true;
+        return {};
+      }
+    }
     sent += *n;
     net::ConstBuffer payload(data.get(), *n);
     if (chunked_) {
@@ -299,6 +320,27 @@ Result<void> Exchange::stream_body(detail::BodySource& source) {
   }
   state_.body_sent = true;
   return {};
+}
+
+Result<bool> Exchange::answered_early() {
+  ReadBuffer& buffer = conn_.buffer();
+  auto n = conn_.stream().try_read(buffer.space(1024));
+  // A failed read or the peer's close: the next write or the head read reports it.
+  if (!n || *n == 0 || *n == net::kWouldBlock) return false;
+  buffer.commit(*n);
+  for (;;) {
+    auto parsed = parse_buffered_head(conn_, parser_, out_.response.header(), in_, state_);
+    if (!parsed) return fail(std::move(parsed.error()));
+    if (!*parsed) return false;
+    const http1::StatusLine& status = **parsed;
+    if (status.code >= 100 && status.code < 200 && status.code != 101) {
+      auto handled = on_informational(status.code);
+      if (!handled) return fail(std::move(handled.error()));
+      continue;
+    }
+    early_final_ = status;
+    return true;
+  }
 }
 
 Result<http1::StatusLine> Exchange::read_final_head() {

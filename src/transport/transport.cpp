@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "message/ascii.hpp"
 #include "transport/body_stream.hpp"
 #include "transport/connect_method.hpp"
+#include "transport/content_coding.hpp"
 #include "transport/http1_exchange.hpp"
 #include "transport/persist_conn.hpp"
 #include "transport/request_checks.hpp"
@@ -65,8 +65,7 @@ Result<Response> Transport::Impl::round_trip_attempts(const Request& request) {
   if (method->absolute_form) request_target = std::string(url.scheme()) + "://" + std::string(url.host()) + request_target;
   const std::string_view host = request.host().empty() ? url.host() : request.host();
   const std::string host_header = host_without_zone(host);
-  const bool requested_gzip = !options.disable_compression && !request.header().has("Accept-Encoding") &&
-                              !request.header().has("Range") && request.method() != "HEAD";
+  const bool requested_gzip = requests_transparent_gzip(request, options);
 
   for (;;) {
     call_hook(trace, &ClientTrace::get_conn, std::string_view(method->first_hop));
@@ -106,17 +105,9 @@ Result<Response> Transport::Impl::round_trip_attempts(const Request& request) {
     Response response = std::move(out->response);
     response.set_request(request);
     response.set_tls(conn->shared_tls());
-    bool gunzip = false;
-    if (requested_gzip && out->plan.kind != http1::BodyPlan::Kind::none) {
-      auto encoding = response.header().get("Content-Encoding");
-      if (encoding && ascii::iequals(*encoding, "gzip")) {
-        gunzip = true;
-        response.header().del("Content-Encoding");
-        response.header().del("Content-Length");
-        response.set_content_length(std::nullopt);
-        response.set_uncompressed(true);
-      }
-    }
+    auto gunzip =
+        take_transparent_gzip(response, requested_gzip, out->plan.kind != http1::BodyPlan::Kind::none);
+    if (!gunzip) return fail(std::move(gunzip.error()));  // `conn` is dropped, never pooled
     const bool bodyless = out->plan.kind == http1::BodyPlan::Kind::none ||
                           (out->plan.kind == http1::BodyPlan::Kind::content_length && out->plan.length == 0);
     if (bodyless) {
@@ -134,7 +125,7 @@ Result<Response> Transport::Impl::round_trip_attempts(const Request& request) {
     setup.plan = out->plan;
     setup.ctx = ctx;
     setup.reusable = out->reusable;
-    setup.gunzip = gunzip;
+    setup.gunzip = *gunzip;
     setup.limits = limits;
     setup.head_bytes_used = out->head_bytes_used;
     setup.head_fields_used = out->head_fields_used;

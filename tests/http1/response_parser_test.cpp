@@ -230,6 +230,10 @@ INSTANTIATE_TEST_SUITE_P(
         BadHead{"Http09Short", "<html>hi</html>\n", "malformed HTTP response \"<html>hi</html>\""},
         BadHead{"Http09LongLine", "<html>" + std::string(200, 'x'),
                 "malformed HTTP response \"<html>xxx"},
+        // A line exactly as long as an error shows, then CRLF: the same message however the
+        // bytes are split (found by fuzz_response_head).
+        BadHead{"Http09LineOfTheShownLengthThenCrLf", "H" + std::string(63, '{') + "\r\n",
+                "malformed HTTP response \"H{{{"},
         BadHead{"LowercaseProtocol", "http/1.1 200 OK\r\n\r\n", "malformed HTTP response"},
         BadHead{"MinorNotADigit", "HTTP/1.x 200 OK\r\n\r\n", "malformed HTTP response"},
         BadHead{"EmptyFirstLine", "\r\nHTTP/1.1 200 OK\r\n\r\n", "malformed HTTP response \"\""},
@@ -262,11 +266,32 @@ TEST(ResponseHeadParser, GarbageFailsBeforeItsLineEnds) {
   // An HTTP/0.9 body without a newline is not buffered up to the header limit.
   ResponseHeadParser parser;
   Header header;
-  std::string garbage(65, 'x');
-  EXPECT_EQ(parser.feed(std::string_view(garbage).substr(0, 64), header).value(), 0u);
+  std::string garbage(66, 'x');
+  // 65 bytes may still be a 64-byte line and its CR: not judged yet (found by fuzz_response_head).
+  EXPECT_EQ(parser.feed(std::string_view(garbage).substr(0, 65), header).value(), 0u);
   auto r = parser.feed(garbage, header);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code(), ErrorCode::protocol);
+}
+
+// An implausible first line and a small budget: the error certain first wins, the same
+// however the bytes are split (found by fuzz_response_head).
+TEST(ResponseHeadParser, TheErrorCertainFirstWinsWhateverTheSplit) {
+  const std::string not_http = "\x01HTTP/1.1 101 " + std::string(150, 'x') + "\r\n\r\n";
+  ParserLimits limits;
+  limits.max_header_bytes = 128;  // the line is judged at 66 bytes, before the budget ends
+  HeadResult r = parse(not_http, limits);
+  ASSERT_TRUE(r.error) << r;
+  EXPECT_EQ(*r.error, ErrorCode::protocol) << r;
+  limits.max_header_bytes = 40;  // the budget ends first
+  r = parse(not_http, limits);
+  ASSERT_TRUE(r.error) << r;
+  EXPECT_EQ(*r.error, ErrorCode::headers_too_large) << r;
+  // A bad code is only known at the line end, past the budget.
+  limits.max_header_bytes = 128;
+  r = parse("HTTP/1.1 2x0 " + std::string(150, 'x') + "\r\n\r\n", limits);
+  ASSERT_TRUE(r.error) << r;
+  EXPECT_EQ(*r.error, ErrorCode::headers_too_large) << r;
 }
 
 TEST(ResponseHeadParser, AFailedParserKeepsFailing) {
