@@ -53,6 +53,7 @@ void EventLoop::Impl::begin_exchange(Task& task) {
   task.source_done = false;
   task.body_streamed = 0;
   task.write_blocked = false;
+  ++task.exchange_serial;
   task.phase = Phase::writing;
 
   http1::RequestHead head;
@@ -118,7 +119,10 @@ bool EventLoop::Impl::write_pending(Task& task) {
     if (*n == net::kWouldBlock) {
       if (!task.write_blocked) {
         task.write_blocked = true;
-        set_interest(conn, EPOLLOUT);
+        // While the body goes out, an early answer must wake us too (keep_uploading).
+        const bool uploading =
+            task.after_write == AfterWrite::next_body_chunk && !task.early_final;
+        set_interest(conn, uploading ? EPOLLOUT | EPOLLIN : EPOLLOUT);
       }
       return false;
     }
@@ -145,8 +149,30 @@ void EventLoop::Impl::flush(Task& task) {
   for (;;) {
     if (!write_pending(task)) return;
     if (task.after_write != AfterWrite::next_body_chunk) return written(task);
+    if (task.body_streamed > 0 && !keep_uploading(task)) return;
     if (!produce_chunk(task)) return;
   }
+}
+
+void EventLoop::Impl::stop_upload(Task& task) {
+  task.source.reset();
+  task.pending_first = task.pending_count = 0;
+  if (task.write_blocked) {
+    task.write_blocked = false;
+    set_interest(*task.conn, EPOLLIN);
+  }
+}
+
+bool EventLoop::Impl::keep_uploading(Task& task) {
+  if (task.early_final) return true;  // a 2xx came: its head views the buffer, so read no more
+  ReadBuffer& buffer = task.conn->conn.buffer();
+  auto n = task.conn->conn.stream().try_read(buffer.space(1024));
+  // A failed read or the peer's close: the next write or the head read reports it.
+  if (!n || *n == 0 || *n == net::kWouldBlock) return true;
+  buffer.commit(*n);
+  const uint32_t serial = task.exchange_serial;
+  read_heads(task, false);  // in Phase::writing a final head ends the upload
+  return task.phase == Phase::writing && task.exchange_serial == serial;
 }
 
 bool EventLoop::Impl::produce_chunk(Task& task) {
@@ -258,6 +284,10 @@ void EventLoop::Impl::on_conn_event(loop::LoopConn& conn, uint32_t events) {
   const bool trouble = (events & (EPOLLERR | EPOLLHUP)) != 0;
   switch (task.phase) {
     case Phase::writing:
+      if ((events & EPOLLIN) != 0 && task.after_write == AfterWrite::next_body_chunk &&
+          !keep_uploading(task)) {
+        return;
+      }
       if (task.write_blocked && ((events & EPOLLOUT) != 0 || trouble)) flush(task);
       return;
     case Phase::awaiting_continue:
@@ -273,6 +303,11 @@ void EventLoop::Impl::on_conn_event(loop::LoopConn& conn, uint32_t events) {
 // http1_exchange.cpp's read_head, one readable socket at a time: heads already buffered are
 // parsed first; then reads until a head completes or the socket has nothing more.
 void EventLoop::Impl::read_heads(Task& task, bool readable) {
+  if (task.early_final && task.phase == Phase::reading_head) {
+    const http1::StatusLine status = *task.early_final;
+    task.early_final.reset();
+    return on_final_head(task, status, task.early_head_length);
+  }
   PersistConn& conn = task.conn->conn;
   ReadBuffer& buffer = conn.buffer();
   for (;;) {
@@ -295,11 +330,21 @@ void EventLoop::Impl::read_heads(Task& task, bool readable) {
           if (task.phase == Phase::awaiting_continue && status.code == 100) return send_body(task);
           continue;
         }
-        if (task.phase == Phase::awaiting_continue) {
-          // trace-semantics "Our decisions": a final answer before 100-continue; the body is
-          // withheld and the connection will not be reused.
+        if (task.phase == Phase::writing && status.code < 300) {
+          // An early 2xx: the upload goes on (servers such as nginx answer before reading the
+          // body, then discard it); the head is taken up once the request is written.
+          task.early_final = status;
+          task.early_head_length = *used;
+          if (task.write_blocked) set_interest(*task.conn, EPOLLOUT);
+          return;
+        }
+        if (task.phase == Phase::awaiting_continue || task.phase == Phase::writing) {
+          // trace-semantics "Our decisions": a final answer before 100-continue, or while the
+          // body goes out (RFC 9112 §9.5); the rest of the body is withheld and the connection
+          // will not be reused.
           task.state.body_withheld = true;
           task.phase_deadline.reset();
+          stop_upload(task);
           fire_wrote_request(task, nullptr);
         }
         return on_final_head(task, status, *used);

@@ -138,6 +138,11 @@ struct EventLoop::Impl {
   void flush(loop::Task& task);
   bool write_pending(loop::Task& task);
   bool produce_chunk(loop::Task& task);
+  // Between body chunks: reads, without waiting, what the server already sent. False once a
+  // final answer ended the upload (RFC 9112 §9.5) or the attempt failed.
+  bool keep_uploading(loop::Task& task);
+  // Drops the rest of the request body and any write interest.
+  void stop_upload(loop::Task& task);
   void written(loop::Task& task);
   void send_body(loop::Task& task);
   void next_body_chunk(loop::Task& task);

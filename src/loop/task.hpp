@@ -97,6 +97,7 @@ struct Task {
   std::unique_ptr<std::byte[]> chunk;  // streamed body bytes
   std::string framing;
   uint64_t body_streamed = 0;
+  uint32_t exchange_serial = 0;  // bumped per exchange: tells a retry from the attempt before
   bool chunked = false;
   bool has_body = false;
   bool expect_continue = false;
@@ -106,7 +107,8 @@ struct Task {
   // Reading.
   http1::ResponseHeadParser parser;
   Response response;
-  std::optional<http1::StatusLine> early_final;
+  std::optional<http1::StatusLine> early_final;  // a 2xx that came mid-upload
+  std::size_t early_head_length = 0;
   BodyDecoder body;
   BodySink sink;
   std::string kept_body;

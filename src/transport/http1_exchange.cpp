@@ -103,8 +103,10 @@ class Exchange {
   // Handles an informational head just parsed; errors for a hook's abort or too many.
   Result<void> on_informational(int code);
   Result<http1::StatusLine> read_final_head();
-  // Between body chunks: reads, without waiting, whatever the server already sent; true once
-  // a final head is complete — the server answered before the upload ended (RFC 9112 §9.5).
+  // Between body chunks: reads, without waiting, whatever the server already sent. True once
+  // an error answer (3xx and up) is complete: the server does not want the rest of the body
+  // (RFC 9112 §9.5). An early 2xx is kept for after the upload, which goes on — as curl does,
+  // since servers such as nginx answer before they have read (and discarded) the body.
   Result<bool> answered_early();
   void fire_wrote_request(const Error* error);
 
@@ -323,6 +325,7 @@ Result<void> Exchange::stream_body(detail::BodySource& source) {
 }
 
 Result<bool> Exchange::answered_early() {
+  if (early_final_) return false;  // a 2xx came: its head views the buffer, so read no more
   ReadBuffer& buffer = conn_.buffer();
   auto n = conn_.stream().try_read(buffer.space(1024));
   // A failed read or the peer's close: the next write or the head read reports it.
@@ -339,7 +342,7 @@ Result<bool> Exchange::answered_early() {
       continue;
     }
     early_final_ = status;
-    return true;
+    return status.code >= 300;
   }
 }
 

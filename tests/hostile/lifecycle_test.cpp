@@ -252,6 +252,29 @@ TEST_F(Lifecycle, EarlyResponseStopsTheUploadAndClosesTheConnection) {
   EXPECT_LT(body.produced->load(), kUpload);                      // it stopped uploading
 }
 
+// An early 2xx (nginx's `return` answers before it has read the body, then discards it): the
+// upload goes on to the end, as curl's does, and the connection stays reusable.
+TEST_F(Lifecycle, EarlySuccessLetsTheUploadFinishAndKeepsTheConnection) {
+  constexpr std::size_t kUpload = std::size_t{64} << 20;  // see the test above
+  ScriptServer server([&](ServerConn& conn) {
+    if (!conn.read_request_head() || !conn.read_exactly(4096)) return;
+    if (!conn.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")) return;
+    for (std::size_t left = kUpload - 4096; left > 0;) {
+      auto bytes = conn.read_some(std::min<std::size_t>(left, 1 << 20));
+      if (!bytes || bytes->empty()) return;
+      left -= bytes->size();
+    }
+    (void)conn.wait_for_peer_close(scaled(5s));
+  });
+  CountingBody body;
+  Exchange x = exchange(make_request("PUT", server.url(), body.make(kUpload)));
+  ASSERT_TRUE(x.response) << x.describe();
+  EXPECT_EQ(x.response->status_code(), 200);
+  EXPECT_EQ(x.body, "ok");
+  EXPECT_EQ(body.produced->load(), kUpload);  // every byte went out
+  expect_consistent_trace(x, Pooling::once);
+}
+
 // E37. A 400 and a RST mid-upload: the 400 if it could be read, else connection_reset; no
 // hang.
 TEST_F(Lifecycle, ResetMidUploadReturnsPromptly) {
