@@ -149,8 +149,11 @@ void EventLoop::Impl::flush(Task& task) {
   for (;;) {
     if (!write_pending(task)) return;
     if (task.after_write != AfterWrite::next_body_chunk) return written(task);
-    if (task.body_streamed > 0 && !keep_uploading(task)) return;
+    const bool sent_some = task.body_streamed > 0;
     if (!produce_chunk(task)) return;
+    // Only while more body is to go: an answer to the whole body is read in order, after
+    // wrote_request (as the blocking Transport does).
+    if (sent_some && !task.source_done && !keep_uploading(task)) return;
   }
 }
 
