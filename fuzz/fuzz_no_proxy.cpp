@@ -54,8 +54,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   const auto percent = hostname.find('%');
   if (percent != std::string_view::npos && IpAddress::parse(hostname.substr(0, percent)) &&
       hostname.find(']') == std::string_view::npos) {
-    const std::string neutral = "[" + std::string(hostname.substr(0, percent)) +
-                                "%x]:" + std::to_string(target->port_or_default());
+    // The port as use_proxy saw it (empty for a scheme without a default port).
+    const auto colon = host_port.rfind(':');
+    const std::string port = colon == std::string::npos ? "" : host_port.substr(colon);
+    const std::string neutral = "[" + std::string(hostname.substr(0, percent)) + "%x]" + port;
     check(rules.use_proxy(neutral) == usable, "an IPv6 zone changed the NO_PROXY verdict",
           host_port);
   }
