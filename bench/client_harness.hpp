@@ -22,4 +22,9 @@ using OneRequest = std::function<std::expected<std::uint64_t, std::string>()>;
 // failed request it prints {"client":..., "error":...} instead. Returns the exit status.
 int run_client(std::string_view client, const ClientArgs& args, const OneRequest& one_request);
 
+// As run_client, with `threads` threads calling the thread-safe `one_request` at once (warm-up
+// and timed requests shared out between them): concurrent streams over a shared connection.
+int run_client_threads(std::string_view client, const ClientArgs& args, int threads,
+                       const OneRequest& one_request);
+
 }  // namespace bench

@@ -2,13 +2,18 @@
 // easy interface, one handle reused so its connection cache keeps the connection alive, the
 // body discarded by a write callback. Modes: keepalive, and new-conn (CURLOPT_FORBID_REUSE: a
 // fresh connection, and for https a fresh handshake — resumed from curl's session cache, as
-// ours resumes from its own — per request).
+// ours resumes from its own — per request); and h2-16: the multi interface keeping 16 transfers
+// in flight as streams over one HTTP/2 connection (CURLPIPE_MULTIPLEX, PIPEWAIT, one
+// connection per host) — each call of the measured function waits for one transfer to
+// complete and restarts it.
 
 #include <curl/curl.h>
 
+#include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <string>
 
 #include "alloc_counter.hpp"
@@ -74,14 +79,109 @@ class CurlClient {
   std::uint64_t body_bytes_ = 0;
 };
 
+// 16 transfers always in flight on one multi handle, over one HTTP/2 connection.
+class CurlMultiClient {
+ public:
+  static constexpr int kStreams = 16;
+
+  explicit CurlMultiClient(const bench::ClientArgs& args) : multi_(curl_multi_init()) {
+    curl_multi_setopt(multi_, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+    curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS, 1L);
+    for (Transfer& transfer : transfers_) {
+      CURL* handle = curl_easy_init();
+      transfer.handle = handle;
+      curl_easy_setopt(handle, CURLOPT_URL, args.url.c_str());
+      curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, discard);
+      curl_easy_setopt(handle, CURLOPT_WRITEDATA, &transfer.body_bytes);
+      curl_easy_setopt(handle, CURLOPT_PRIVATE, &transfer);
+      curl_easy_setopt(handle, CURLOPT_PROXY, "");
+      curl_easy_setopt(handle, CURLOPT_NOPROXY, "*");
+      curl_easy_setopt(handle, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
+      curl_easy_setopt(handle, CURLOPT_PIPEWAIT, 1L);
+      if (!args.ca_file.empty()) curl_easy_setopt(handle, CURLOPT_CAINFO, args.ca_file.c_str());
+      curl_multi_add_handle(multi_, handle);
+    }
+  }
+  ~CurlMultiClient() {
+    for (Transfer& transfer : transfers_) {
+      curl_multi_remove_handle(multi_, transfer.handle);
+      curl_easy_cleanup(transfer.handle);
+    }
+    curl_multi_cleanup(multi_);
+  }
+  CurlMultiClient(const CurlMultiClient&) = delete;
+  CurlMultiClient& operator=(const CurlMultiClient&) = delete;
+
+  // Drives the transfers until one completes, restarts it and returns its body size.
+  std::expected<std::uint64_t, std::string> get() {
+    for (;;) {
+      if (!done_.empty()) {
+        auto result = std::move(done_.front());
+        done_.pop_front();
+        return result;
+      }
+      int running = 0;
+      if (curl_multi_perform(multi_, &running) != CURLM_OK) {
+        return std::unexpected(std::string("curl_multi_perform failed"));
+      }
+      collect();
+      if (done_.empty() && curl_multi_poll(multi_, nullptr, 0, 1000, nullptr) != CURLM_OK) {
+        return std::unexpected(std::string("curl_multi_poll failed"));
+      }
+    }
+  }
+
+ private:
+  struct Transfer {
+    CURL* handle = nullptr;
+    std::uint64_t body_bytes = 0;
+  };
+
+  void collect() {
+    int queued = 0;
+    while (CURLMsg* message = curl_multi_info_read(multi_, &queued)) {
+      if (message->msg != CURLMSG_DONE) continue;
+      CURL* handle = message->easy_handle;
+      const CURLcode code = message->data.result;
+      char* private_data = nullptr;
+      curl_easy_getinfo(handle, CURLINFO_PRIVATE, &private_data);
+      Transfer* transfer = reinterpret_cast<Transfer*>(private_data);
+      long status = 0;
+      long version = 0;
+      curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &status);
+      curl_easy_getinfo(handle, CURLINFO_HTTP_VERSION, &version);
+      if (code != CURLE_OK) {
+        done_.push_back(std::unexpected(std::string(curl_easy_strerror(code))));
+      } else if (status != 200) {
+        done_.push_back(std::unexpected("status " + std::to_string(status)));
+      } else if (version != CURL_HTTP_VERSION_2_0) {
+        done_.push_back(std::unexpected(std::string("not HTTP/2")));
+      } else {
+        done_.push_back(transfer->body_bytes);
+      }
+      transfer->body_bytes = 0;
+      curl_multi_remove_handle(multi_, handle);
+      curl_multi_add_handle(multi_, handle);
+    }
+  }
+
+  CURLM* multi_;
+  std::array<Transfer, kStreams> transfers_{};
+  std::deque<std::expected<std::uint64_t, std::string>> done_;
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  const bench::ClientArgs args = bench::parse_client_args(argc, argv, {"keepalive", "new-conn"});
+  const bench::ClientArgs args =
+      bench::parse_client_args(argc, argv, {"keepalive", "new-conn", "h2-16"});
   curl_global_init_mem(CURL_GLOBAL_ALL, counted_malloc, std::free, counted_realloc, counted_strdup,
                        counted_calloc);
   int status = 0;
-  {
+  if (args.mode == "h2-16") {
+    CurlMultiClient client(args);
+    status = bench::run_client("libcurl", args, [&client] { return client.get(); });
+  } else {
     CurlClient client(args);
     status = bench::run_client("libcurl", args, [&client] { return client.get(); });
   }

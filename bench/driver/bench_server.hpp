@@ -3,7 +3,9 @@
 // process in the foreground on 127.0.0.1, access_log off, keepalive_requests high,
 // `location = /hello { return 200 "hello world\n"; }`, static files /static/16k.bin and
 // /static/1m.bin, and the same locations on a TLS listener whose certificate is signed by a CA
-// made here with the openssl CLI. Everything lives in a fresh temp dir, removed on destruction.
+// made here with the openssl CLI, and on a second TLS listener with HTTP/2 (`listen ... ssl
+// http2`; the first one stays HTTP/1.1 only, so the HTTPS rows compare HTTP/1.1 with HTTP/1.1).
+// Everything lives in a fresh temp dir, removed on destruction.
 
 #include <sys/types.h>
 
@@ -27,6 +29,8 @@ class BenchServer {
   // "http://127.0.0.1:P/path" and "https://127.0.0.1:T/path".
   std::string url(std::string_view path) const;
   std::string tls_url(std::string_view path) const;
+  // "https://127.0.0.1:H/path": the listener with HTTP/2.
+  std::string h2_url(std::string_view path) const;
   // The CA that signed the TLS listener's certificate (PEM), for --ca.
   std::filesystem::path ca_file() const { return dir_ / "ca.pem"; }
   int worker_connections() const noexcept { return worker_connections_; }
@@ -42,6 +46,7 @@ class BenchServer {
   int worker_connections_ = 0;
   std::uint16_t port_ = 0;
   std::uint16_t tls_port_ = 0;
+  std::uint16_t h2_port_ = 0;
   pid_t pid_ = -1;
 };
 

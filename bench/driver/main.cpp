@@ -96,7 +96,8 @@ int main(int argc, char** argv) {
         {"P1", bench::row_p1_small_keep_alive},     {"P2", bench::row_p2_all_hooks},
         {"P3", bench::row_p3_one_mebibyte},         {"P4", bench::row_p4_https_keep_alive},
         {"P5", bench::row_p5_https_new_connection}, {"P6", bench::row_p6_load},
-        {"P7", bench::row_p7_allocations},          {"P8", bench::row_p8_idle_connections}};
+        {"P7", bench::row_p7_allocations},          {"P8", bench::row_p8_idle_connections},
+        {"P9", bench::row_p9_http2_streams}};
     const std::string load_before = load_average();
     const auto started = std::chrono::steady_clock::now();
     std::vector<bench::TableRow> table;

@@ -23,6 +23,8 @@ constexpr long kAllocRequests = 2000;
 constexpr long kAllocWarmup = 200;
 constexpr long kIdleConns = 10000;
 constexpr int kLoadSeconds = 10;
+constexpr long kH2Requests = 20000;
+constexpr long kH2Warmup = 1000;
 
 // Our Transport's refusal while https is being wired in: those rows are pending, not failed.
 constexpr std::string_view kHttpsPending = "https is not supported yet";
@@ -285,6 +287,21 @@ std::vector<TableRow> row_p7_allocations(const BenchSetup& setup) {
                  fixed(hooked.allocs_per_request, 2);
   }
   return {line};
+}
+
+// HTTP/2: 16 concurrent streams over one connection — ours with 16 threads sharing a Client,
+// libcurl's multi interface keeping 16 transfers in flight; both check they spoke HTTP/2.
+std::vector<TableRow> row_p9_http2_streams(const BenchSetup& setup) {
+  if (!setup.has_curl)
+    return {no_curl("P9", "req/s h2 16 streams/1 conn, vs libcurl multi", "≥ 1.00×")};
+  const std::string url = setup.server->h2_url("/hello");
+  const auto series = alternate({{"ours", ours(setup, url, kH2Requests, kH2Warmup, "h2-16")},
+                                 {"libcurl", curl(setup, url, kH2Requests, kH2Warmup, "h2-16")}},
+                                setup.rounds);
+  return {compare("P9", "req/s h2 16 streams/1 conn, vs libcurl multi", series[0], series[1],
+                  "libcurl", kRate, 0, Goal{1.00, Better::higher}),
+          compare("P9 ref", "CPU µs/req h2 16 streams, vs libcurl multi", series[0], series[1],
+                  "libcurl", kCpu, 1, std::nullopt)};
 }
 
 std::vector<TableRow> row_p8_idle_connections(const BenchSetup& setup) {

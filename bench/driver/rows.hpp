@@ -1,5 +1,5 @@
 #pragma once
-// The rows P1–P8 of spec/performance.md, each measured side by side and turned into table
+// The rows P1–P9 of spec/performance.md, each measured side by side and turned into table
 // lines.
 
 #include <filesystem>
@@ -25,5 +25,6 @@ std::vector<TableRow> row_p5_https_new_connection(const BenchSetup& setup);
 std::vector<TableRow> row_p6_load(const BenchSetup& setup);
 std::vector<TableRow> row_p7_allocations(const BenchSetup& setup);
 std::vector<TableRow> row_p8_idle_connections(const BenchSetup& setup);
+std::vector<TableRow> row_p9_http2_streams(const BenchSetup& setup);
 
 }  // namespace bench

@@ -27,7 +27,8 @@
 // - Proxies are refused with ErrorCode::proxy ("not supported by EventLoop yet; use Client")
 //   when TransportOptions::proxy picks one for a request (the environment's proxy never
 //   applies to loopback targets).
-// - HTTP/1.1 only (TLS ALPN offers "http/1.1" unless TlsOptions::alpn says otherwise).
+// - HTTP/1.1 only: TLS ALPN never offers "h2" (force_attempt_http2 and http2_prior_knowledge
+//   are ignored; "h2" is dropped from TlsOptions::alpn), so an HTTP/2 server answers HTTP/1.1.
 // - Host names are resolved with the options' resolver on the loop thread, blocking it for the
 //   lookup (the keep-alive pool makes lookups rare); IP literals and resolve_overrides need
 //   none. Addresses are tried one after another in the resolver's order, each with its share

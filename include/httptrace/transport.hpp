@@ -80,7 +80,8 @@ struct TransportOptions {
   std::chrono::nanoseconds response_header_timeout = 0ns;  // after the request is written; 0 = none
   bool disable_keep_alives = false;
   bool disable_compression = false;
-  bool force_attempt_http2 = true;
+  bool force_attempt_http2 = true;                  // offer "h2" in TLS ALPN; false = HTTP/1.1 only
+  bool http2_prior_knowledge = false;               // http:// URLs speak h2c directly (no Upgrade)
   std::size_t max_response_header_bytes = 10 << 20;
   std::vector<std::string> dns_servers;   // "ip[:port]"; empty = the system's
   std::shared_ptr<Resolver> resolver;     // optional injected resolver (wins over dns_servers)

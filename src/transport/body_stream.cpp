@@ -42,8 +42,7 @@ void Http1BodyStream::reset(Setup setup) {
     chunked_.emplace(setup.limits, setup.head_bytes_used, setup.head_fields_used);
   }
   gunzip_.reset();
-  if (setup.gunzip) gunzip_ = std::make_unique<Gunzip>();
-  compressed_begin_ = compressed_end_ = 0;
+  if (setup.gunzip) gunzip_ = std::make_unique<GunzipReader>();
   framed_eof_ = false;
   eof_ = false;
   error_.reset();
@@ -96,7 +95,8 @@ Error Http1BodyStream::truncated(std::string message) {
 Result<std::size_t> Http1BodyStream::read(std::span<std::byte> buf) {
   if (error_) return fail(*error_);
   if (eof_ || buf.empty()) return std::size_t{0};
-  auto n = gunzip_ ? read_gunzip(buf) : read_framed(buf);
+  auto n = gunzip_ ? gunzip_->read(buf, [this](std::span<std::byte> coded) { return read_framed(coded); })
+                   : read_framed(buf);
   if (!n) {
     error_ = n.error();
     abandon();
@@ -251,33 +251,6 @@ Result<std::size_t> Http1BodyStream::read_until_close(std::span<std::byte> buf) 
   std::size_t n = buffer.take(buf);
   received_ += n;
   return n;
-}
-
-Result<std::size_t> Http1BodyStream::read_gunzip(std::span<std::byte> buf) {
-  constexpr std::size_t kCompressedBuffer = 16 * 1024;
-  if (!compressed_) compressed_ = std::make_unique_for_overwrite<std::byte[]>(kCompressedBuffer);
-  for (;;) {
-    std::span<const std::byte> in(compressed_.get() + compressed_begin_, compressed_end_ - compressed_begin_);
-    if (!in.empty() || gunzip_->has_pending_output()) {
-      auto progress = gunzip_->inflate(in, buf);
-      if (!progress) {
-        Error error = std::move(progress.error());
-        error.with_op("read body");
-        return fail(std::move(error));
-      }
-      compressed_begin_ += progress->consumed;
-      if (compressed_begin_ == compressed_end_) compressed_begin_ = compressed_end_ = 0;
-      if (progress->produced > 0) return progress->produced;
-      if (progress->consumed > 0) continue;
-    }
-    if (framed_eof_) {
-      if (!gunzip_->at_member_boundary()) return fail(truncated("unexpected EOF in gzip-encoded body"));
-      return std::size_t{0};
-    }
-    auto n = read_framed(std::span<std::byte>(compressed_.get() + compressed_end_, kCompressedBuffer - compressed_end_));
-    if (!n) return n;
-    compressed_end_ += *n;
-  }
 }
 
 }  // namespace httptrace

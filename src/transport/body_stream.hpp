@@ -10,7 +10,7 @@
 #include "httptrace/trace.hpp"
 #include "http1/chunked_decoder.hpp"
 #include "http1/response_parser.hpp"
-#include "transport/gunzip.hpp"
+#include "transport/gunzip_reader.hpp"
 #include "transport/persist_conn.hpp"
 #include "transport/pool.hpp"
 
@@ -50,7 +50,6 @@ class Http1BodyStream final : public detail::BodyStream {
   Result<std::size_t> read_chunked(std::span<std::byte> buf);
   Result<bool> advance_chunked();
   Result<std::size_t> read_until_close(std::span<std::byte> buf);
-  Result<std::size_t> read_gunzip(std::span<std::byte> buf);
   // More bytes into the connection's buffer; 0 at EOF.
   Result<std::size_t> fill();
   Error read_error(Error error);
@@ -70,9 +69,7 @@ class Http1BodyStream final : public detail::BodyStream {
   uint64_t pending_chunk_data_ = 0;   // chunk data already decoded but not yet handed out
   std::size_t framing_after_data_ = 0;
   std::optional<http1::ChunkedDecoder> chunked_;
-  std::unique_ptr<Gunzip> gunzip_;
-  std::unique_ptr<std::byte[]> compressed_;
-  std::size_t compressed_begin_ = 0, compressed_end_ = 0;
+  std::unique_ptr<GunzipReader> gunzip_;
   bool framed_eof_ = false;           // the framing reached its end
   bool eof_ = false;                  // read() returned (or will return) 0
   std::optional<Error> error_;        // sticky

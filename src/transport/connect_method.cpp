@@ -86,10 +86,15 @@ Result<ConnectMethod> connect_method_for(Transport::Impl& t, const Request& requ
   } else {
     method.first_hop = method.target;
   }
-  if (url.scheme() == "https" || (method.proxy && method.proxy->scheme() == "https")) {
+  if (url.scheme() == "https") {
     auto config = t.tls.get();
     if (!config) return fail(std::move(config.error()));
     method.tls = std::move(*config);
+  }
+  if (method.proxy && method.proxy->scheme() == "https") {
+    auto config = t.proxy_tls.get();
+    if (!config) return fail(std::move(config.error()));
+    method.proxy_tls = std::move(*config);
   }
   method.key = url.scheme();
   method.key += '|';
@@ -98,9 +103,10 @@ Result<ConnectMethod> connect_method_for(Transport::Impl& t, const Request& requ
     method.key += '|';
     method.key += method.proxy->to_string();
   }
-  if (method.tls) {
+  // Both configurations come from the same TlsOptions: one identity stands for both.
+  if (const auto& config = method.tls ? method.tls : method.proxy_tls) {
     method.key += '|';
-    method.key += method.tls->identity();
+    method.key += config->identity();
   }
   return method;
 }
@@ -119,7 +125,7 @@ Result<std::unique_ptr<net::Stream>> establish(Transport::Impl& t, const Request
   if (!stream) return fail(proxy_connect_error(std::move(stream.error())));
   if (proxy.scheme() == "https") {
     // TLS to the proxy itself: its own pair of TLS hooks (trace-semantics §2 TLSHandshakeStart).
-    stream = secure(t, std::move(*stream), *method.tls, proxy.hostname(), proxy_port(proxy), request, trace);
+    stream = secure(t, std::move(*stream), *method.proxy_tls, proxy.hostname(), proxy_port(proxy), request, trace);
     if (!stream) return fail(proxy_connect_error(std::move(stream.error())));
   }
   if (!method.tunnel) return stream;

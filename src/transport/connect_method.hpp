@@ -23,7 +23,8 @@ struct ConnectMethod {
   std::string first_hop;       // "host:port" dialed — get_conn's argument (the proxy's when proxied)
   std::string target;          // the target's "host:port" (the CONNECT authority)
   std::string proxy_auth;      // "Basic ..." from the proxy URL's userinfo, or ""
-  std::shared_ptr<tls::ClientConfig> tls;  // for an https target and for an https proxy
+  std::shared_ptr<tls::ClientConfig> tls;        // for an https target
+  std::shared_ptr<tls::ClientConfig> proxy_tls;  // for an https proxy (never offers h2)
   // The pool key: scheme, target (omitted for plain http through a proxy, which Go shares
   // across targets: §5 j1), the proxy URL with its credentials (bad-inputs H52: two sets of
   // proxy credentials never share a connection), the TLS identity (I56).

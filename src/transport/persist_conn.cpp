@@ -4,11 +4,13 @@
 
 namespace httptrace {
 namespace {
-std::atomic<uint64_t> next_conn_id{1};
+std::atomic<uint64_t> conn_ids{1};
 }
 
+uint64_t next_conn_id() noexcept { return conn_ids.fetch_add(1); }
+
 PersistConn::PersistConn(std::unique_ptr<net::Stream> stream, std::string key)
-    : stream_(std::move(stream)), key_(std::move(key)), id_(next_conn_id.fetch_add(1)) {}
+    : stream_(std::move(stream)), key_(std::move(key)), id_(next_conn_id()) {}
 
 PersistConn::~PersistConn() {
   stream_->close();

@@ -20,6 +20,9 @@ namespace httptrace {
 class Pool;
 class Http1BodyStream;
 
+// A fresh Conn::id(), unique in the process across HTTP/1 and HTTP/2 connections.
+uint64_t next_conn_id() noexcept;
+
 class PersistConn final : public Conn {
  public:
   using TimePoint = std::chrono::steady_clock::time_point;

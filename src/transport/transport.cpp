@@ -6,6 +6,7 @@
 #include "transport/body_stream.hpp"
 #include "transport/connect_method.hpp"
 #include "transport/content_coding.hpp"
+#include "transport/h2_round_trip.hpp"
 #include "transport/http1_exchange.hpp"
 #include "transport/persist_conn.hpp"
 #include "transport/request_checks.hpp"
@@ -27,10 +28,25 @@ Pool::Limits pool_limits(const TransportOptions& options) {
   return limits;
 }
 
+H2Conns::Settings h2_settings(const TransportOptions& options) {
+  H2Conns::Settings settings;
+  settings.connection.expect_continue_timeout = options.expect_continue_timeout;
+  settings.connection.response_header_timeout = options.response_header_timeout;
+  settings.connection.default_user_agent = options.user_agent;
+  settings.connection.max_response_header_bytes = options.max_response_header_bytes;
+  settings.idle_conn_timeout = options.idle_conn_timeout;
+  settings.single_use = options.disable_keep_alives;
+  return settings;
+}
+
 }  // namespace
 
 Transport::Impl::Impl(TransportOptions opts)
-    : options(std::move(opts)), pool(std::make_shared<Pool>(pool_limits(options))), tls(options) {
+    : options(std::move(opts)),
+      pool(std::make_shared<Pool>(pool_limits(options))),
+      h2(std::make_shared<H2Conns>(h2_settings(options))),
+      tls(options, options.force_attempt_http2 || options.http2_prior_knowledge),
+      proxy_tls(options) {
   check_transport_options(options);
   resolver = resolver_for(options);
   limits.max_header_bytes = options.max_response_header_bytes;
@@ -66,9 +82,23 @@ Result<Response> Transport::Impl::round_trip_attempts(const Request& request) {
   const std::string_view host = request.host().empty() ? url.host() : request.host();
   const std::string host_header = host_without_zone(host);
   const bool requested_gzip = requests_transparent_gzip(request, options);
+  const bool h2_possible = may_speak_h2(options, url, *method);
+  const H2Attempt h2_attempt{request, trace, host_header, requested_gzip};
+  int h2_retries = kH2Retries;
 
   for (;;) {
     call_hook(trace, &ClientTrace::get_conn, std::string_view(method->first_hop));
+    H2Claim claim;
+    if (h2_possible) {
+      auto claimed = h2->claim(method->key, ctx);
+      if (!claimed) return fail(std::move(claimed.error()));
+      claim = std::move(*claimed);
+      if (claim.conn) {
+        auto response = h2_round_trip(*claim.conn, h2_attempt);
+        if (!response && h2_should_retry(response.error(), request, h2_retries)) continue;
+        return response;
+      }
+    }
     auto lease = pool->acquire(method->key, ctx);
     if (!lease) return fail(std::move(lease.error()));
     std::shared_ptr<PersistConn> conn;
@@ -85,8 +115,17 @@ Result<Response> Transport::Impl::round_trip_attempts(const Request& request) {
         return fail(std::move(stream.error()));
       }
       if (wrap_stream) *stream = wrap_stream(std::move(*stream));
+      if (h2_possible && speaks_h2(**stream, options.http2_prior_knowledge)) {
+        pool->release_slot(method->key);  // HTTP/2 connections are H2Conns'
+        auto adopted = h2->adopt(method->key, std::move(*stream), ctx, claim);
+        if (!adopted) return fail(std::move(adopted.error()));
+        auto response = h2_round_trip(**adopted, h2_attempt);
+        if (!response && h2_should_retry(response.error(), request, h2_retries)) continue;
+        return response;
+      }
       conn = pool->adopt(std::make_unique<PersistConn>(std::move(*stream), method->key));
     }
+    claim.spoke_http1();
     info.conn = conn.get();
     call_hook(trace, &ClientTrace::got_conn, info);
 
@@ -155,8 +194,16 @@ Transport::Transport(TransportOptions options) : impl_(std::make_shared<Impl>(st
 Transport::~Transport() = default;
 
 Result<Response> Transport::round_trip(const Request& request) { return impl_->round_trip(request); }
-void Transport::close_idle_connections() { impl_->pool->close_idle(); }
-PoolStats Transport::pool_stats() const { return impl_->pool->stats(); }
+void Transport::close_idle_connections() {
+  impl_->pool->close_idle();
+  impl_->h2->close_idle();
+}
+PoolStats Transport::pool_stats() const {
+  PoolStats stats = impl_->pool->stats();
+  stats.open_conns += impl_->h2->open_count();
+  stats.idle_conns += impl_->h2->idle_count();
+  return stats;
+}
 const TransportOptions& Transport::options() const noexcept { return impl_->options; }
 
 std::shared_ptr<Transport> default_transport() {

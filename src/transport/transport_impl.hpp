@@ -8,6 +8,7 @@
 
 #include "httptrace/transport.hpp"
 #include "http1/limits.hpp"
+#include "transport/h2_conns.hpp"
 #include "transport/pool.hpp"
 #include "transport/stream_wrapper.hpp"
 #include "transport/transport_setup.hpp"
@@ -24,8 +25,11 @@ struct Transport::Impl {
   TransportOptions options;
   std::shared_ptr<Resolver> resolver;
   std::shared_ptr<Pool> pool;
+  std::shared_ptr<H2Conns> h2;  // the shared HTTP/2 connections (h2_conns.hpp)
   http1::ParserLimits limits;
-  TlsConfigSlot tls;  // the one TLS client configuration
+  TlsConfigSlot tls;  // TLS to an https origin (ALPN may offer h2)
+  // TLS to an https proxy: HTTP/1.1 only, as the CONNECT or absolute-form request needs.
+  TlsConfigSlot proxy_tls;
   // Test seams (stream_wrapper.hpp); empty in production.
   detail::StreamWrapper wrap_stream;
   detail::FakeDialer fake_dialer;

@@ -5,9 +5,13 @@
 namespace httptrace {
 namespace {
 
-// The ALPN list offered unless the caller chose one.
-std::vector<std::string> offered_protocols(const TransportOptions& options) {
-  if (!options.tls.alpn.empty()) return options.tls.alpn;
+// The ALPN list: the caller's, or "h2" first when HTTP/2 is wanted (Go's ForceAttemptHTTP2);
+// without HTTP/2 support "h2" is never offered, whatever the caller listed.
+std::vector<std::string> offered_protocols(const TransportOptions& options, bool offer_h2) {
+  std::vector<std::string> alpn = options.tls.alpn;
+  if (!offer_h2) std::erase(alpn, "h2");
+  if (!alpn.empty()) return alpn;
+  if (offer_h2) return {"h2", "http/1.1"};
   return {"http/1.1"};
 }
 
@@ -36,8 +40,8 @@ std::shared_ptr<Resolver> resolver_for(const TransportOptions& options) {
   return make_default_resolver(std::move(resolver_options));
 }
 
-TlsConfigSlot::TlsConfigSlot(const TransportOptions& options)
-    : options_(options.tls), alpn_(offered_protocols(options)) {
+TlsConfigSlot::TlsConfigSlot(const TransportOptions& options, bool offer_h2)
+    : options_(options.tls), alpn_(offered_protocols(options, offer_h2)) {
   if (customised(options_)) (void)get();
 }
 

@@ -21,10 +21,11 @@ std::shared_ptr<Resolver> resolver_for(const TransportOptions& options);
 // The one TLS ClientConfig (SSL_CTX) of a Transport or EventLoop. Options that contradict each
 // other throw std::invalid_argument at construction; with default options nothing is loaded
 // until the first https request (loading the system trust store takes tens of ms). A CA or key
-// file that cannot be read fails the https requests, not the construction. Thread-safe.
+// file that cannot be read fails the https requests, not the construction. ALPN offers "h2"
+// only with `offer_h2` (the Transport's HTTP/2; the EventLoop speaks HTTP/1.1 only). Thread-safe.
 class TlsConfigSlot {
  public:
-  explicit TlsConfigSlot(const TransportOptions& options);
+  explicit TlsConfigSlot(const TransportOptions& options, bool offer_h2 = false);
   [[nodiscard]] Result<std::shared_ptr<tls::ClientConfig>> get();
 
  private:

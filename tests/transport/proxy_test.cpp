@@ -6,6 +6,8 @@
 
 #include <mutex>
 
+#include <openssl/ssl.h>
+
 #include <gtest/gtest.h>
 
 #include "support/nginx.hpp"
@@ -214,6 +216,50 @@ TEST(ScriptedProxy, CancelWhileTheProxySitsOnTheConnect) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, scaled(2s));
   ASSERT_TRUE(proxy.wait_for_handlers_finished(1, scaled(5s)));
   EXPECT_TRUE(saw_close);
+}
+
+// The ALPN list a client offered, in its wire form; the server then picks "h2" if offered.
+int record_alpn_and_prefer_h2(SSL*, const unsigned char** out, unsigned char* outlen,
+                              const unsigned char* in, unsigned int inlen, void* arg) {
+  auto* offered = static_cast<std::string*>(arg);
+  offered->assign(reinterpret_cast<const char*>(in), inlen);
+  static constexpr unsigned char kServerPrefers[] = "\x02h2\x08http/1.1";
+  unsigned char* selected = nullptr;
+  if (SSL_select_next_proto(&selected, outlen, kServerPrefers, sizeof kServerPrefers - 1, in,
+                            inlen) != OPENSSL_NPN_NEGOTIATED) {
+    return SSL_TLSEXT_ERR_NOACK;
+  }
+  *out = selected;
+  return SSL_TLSEXT_ERR_OK;
+}
+
+// HTTP/2 is for origins: TLS to an https proxy offers only http/1.1, so a proxy that speaks h2
+// still gets the HTTP/1.1 request (absolute form or CONNECT) it must answer.
+TEST(ScriptedProxy, HttpsProxyIsNeverOfferedH2) {
+  TestPki pki;
+  CertFiles leaf = pki.localhost_server();
+  TlsServerOptions tls_options;
+  tls_options.certificate = leaf.chain;
+  tls_options.private_key = leaf.key;
+  TlsServerContext tls_context(tls_options);
+  std::string offered;
+  SSL_CTX_set_alpn_select_cb(tls_context.get(), record_alpn_and_prefer_h2, &offered);
+  ScriptServer proxy([&](ServerConn& conn) {
+    ServerTls tls(tls_context, conn);
+    if (!tls.handshake()) return;
+    if (!tls.read_until("\r\n\r\n")) return;
+    (void)tls.write(std::string(kOk));
+    tls.close_notify();
+  });
+  auto options = test_options();
+  options.tls.ca_file = pki.ca_cert().string();
+  ASSERT_TRUE(options.force_attempt_http2);
+  auto transport = via("https://" + proxy.authority(), options);
+  auto response = transport->round_trip(*Request::make("GET", "http://origin.test/x"));
+  ASSERT_TRUE(response) << response.error().what();
+  EXPECT_EQ(response->proto_major(), 1);
+  EXPECT_EQ(body_of(*response), "ok");
+  EXPECT_EQ(offered, std::string("\x08http/1.1"));
 }
 
 // An https:// proxy URL: TLS to the proxy first (its own pair of TLS hooks), then the request in
