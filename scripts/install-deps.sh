@@ -18,6 +18,9 @@ packages=(
   # fuzzing: clang-16 with libc++ (libstdc++ 12's std::expected is invisible to clang)
   clang-16 libc++-16-dev libc++abi-16-dev libclang-rt-16-dev
 )
+# The OTLP receiver the OpenTelemetry tests run (tests/otel/receiver): Node.js and npm, unless
+# both are already on PATH (e.g. from NodeSource, whose nodejs bundles npm).
+command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 for group in "$@"; do
   case "$group" in
     bench) packages+=(libbenchmark-dev libcurl4-openssl-dev wrk valgrind) ;;

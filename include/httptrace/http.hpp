@@ -10,6 +10,7 @@
 #include "httptrace/header.hpp"
 #include "httptrace/ip_address.hpp"
 #include "httptrace/json.hpp"
+#include "httptrace/otel.hpp"
 #include "httptrace/request.hpp"
 #include "httptrace/resolver.hpp"
 #include "httptrace/response.hpp"

@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "load_loop.hpp"
+#include "load_otlp.hpp"
+#include "load_protocol.hpp"
 #include "load_report.hpp"
 #include "load_worker.hpp"
 #include "progress_line.hpp"
@@ -125,21 +127,32 @@ int run_load(const LoadFlags& flags, const LoadSettings& settings) {
     if (!csv) return usage("--csv: cannot write \"" + flags.csv_file + "\"");
   }
 
+  std::unique_ptr<LoadExport> otlp;
+  if (!flags.otlp.empty()) {
+    auto started = LoadExport::start(flags.otlp, flags.otlp_sample);
+    if (!started) return usage(started.error());
+    otlp = std::move(*started);
+  }
+
   auto [run_ctx, cancel] = with_cancel(background());
-  const Request request = prepared->request.with_context(run_ctx);
+  const Request request =
+      prepared->request.with_context(otlp ? otlp->run_context(run_ctx) : run_ctx);
+  const std::string protocol = load_protocol(flags.request, *prepared->transport, request);
+  const bool http2 = protocol == "HTTP/2.0";
   const LoadPlan plan{std::string(request.method()),
                       request.url().redacted(),
                       limits->requests,
                       limits->duration,
                       flags.concurrency,
-                      flags.rate};
+                      flags.rate,
+                      protocol};
   SigintScope sigint;
   LoadStats stats;
   std::atomic<bool> interrupted{false};
 
-  // The EventLoop serves the run unless it needs what only the Client does: redirects (-L)
-  // or a proxy (event_loop.hpp).
-  const bool blocking = flags.request.follow_redirects || proxied(options, request);
+  // The EventLoop serves the run unless it needs what only the Client does: redirects (-L),
+  // a proxy or HTTP/2 (event_loop.hpp).
+  const bool blocking = flags.request.follow_redirects || proxied(options, request) || http2;
   const int connections = flags.concurrency;
   int worker_count = blocking ? connections : loop_threads(flags.threads, connections);
   if (limits->requests != 0) {
@@ -156,21 +169,22 @@ int run_load(const LoadFlags& flags, const LoadSettings& settings) {
   std::vector<std::thread> workers;
   workers.reserve(static_cast<std::size_t>(worker_count));
   std::optional<std::string> start_failure;
-  const LoopLoadRun loop_run{options,   request,     stats,
-                             csv.get(), interrupted, client_options.timeout};
+  const LoopLoadRun loop_run{
+      options, request, stats, csv.get(), interrupted, client_options.timeout, otlp.get()};
   for (int i = 0; i < worker_count; ++i) {
     // Blocking: a Transport (so a pool) per worker, as wrk, oha and k6 give each connection or
     // virtual user its own: one pool shared by 64 threads serialises them on its lock —
     // measured at about half the requests/s on 2 cores (docs/cli.md "load"). Loops: each owns
     // its pool and its share of the connections.
     const int share = connections / worker_count + (i < connections % worker_count ? 1 : 0);
-    if (blocking) client_options.transport = std::make_shared<Transport>(options);
+    // HTTP/2: every worker shares the prepared Transport, so their streams multiplex.
+    if (blocking && !http2) client_options.transport = std::make_shared<Transport>(options);
     try {
       workers.emplace_back([&, client_options, share] {
         std::optional<Client> client;
         std::optional<LoadLoop> loop;
         if (blocking) {
-          client.emplace(client_options);
+          client.emplace(otlp ? propagating(client_options) : client_options);
         } else {
           loop.emplace(loop_run, share);
         }
@@ -178,7 +192,8 @@ int run_load(const LoadFlags& flags, const LoadSettings& settings) {
         go.wait();
         // No schedule: the run was called off before it started.
         if (schedule && client) {
-          run_load_worker(LoadRun{*client, request, *schedule, stats, csv.get(), interrupted});
+          run_load_worker(
+              LoadRun{*client, request, *schedule, stats, csv.get(), interrupted, otlp.get()});
         } else if (schedule) {
           loop->run(*schedule);
         }
@@ -233,7 +248,11 @@ int run_load(const LoadFlags& flags, const LoadSettings& settings) {
   const double duration_s = std::chrono::duration<double>(Clock::now() - start).count();
   if (progress) progress->clear();
 
-  const LoadOutcome outcome{plan, stats, duration_s, interrupted.load()};
+  // The export is flushed after the clock stopped: the run's figures are the load's alone.
+  std::optional<LoadOtlpSummary> otlp_summary;
+  if (otlp) otlp_summary = otlp->finish();
+  const LoadOutcome outcome{plan, stats, duration_s, interrupted.load(),
+                            otlp_summary ? &*otlp_summary : nullptr};
   const std::string report = flags.json
                                  ? load_report_json(outcome) + "\n"
                                  : load_report_text(outcome, Palette(color_wanted(settings.out)));
@@ -244,6 +263,12 @@ int run_load(const LoadFlags& flags, const LoadSettings& settings) {
     return 1;
   }
   if (outcome.interrupted) return 130;
+  if (otlp_summary && (otlp_summary->spans_failed > 0 || !otlp_summary->flushed)) {
+    std::fprintf(settings.err, "httptrace load: --otlp: spans not delivered to %s: %s\n",
+                 otlp_summary->traces_url.c_str(),
+                 otlp_summary->last_error.empty() ? "timed out" : otlp_summary->last_error.c_str());
+    return 1;
+  }
   return stats.errors() > 0 ? 1 : 0;
 }
 

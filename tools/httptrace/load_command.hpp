@@ -4,7 +4,8 @@
 // on one blocking worker per connection instead); -n requests or -z a duration (or both:
 // whichever ends first); -q a global rate (open model, latency from when each request was due).
 // Every request is recorded with a Timeline, so the report's phase table — and --csv's rows —
-// come from the same hook stamps as `stat`.
+// come from the same hook stamps as `stat`. --otlp exports them as OpenTelemetry spans
+// (load_otlp.hpp, docs/otel.md).
 
 #include <cstdint>
 #include <cstdio>
@@ -24,6 +25,10 @@ struct LoadFlags {
   std::string timeout;    // --timeout per request (default 20s, or -m); a bare number is seconds
   bool json = false;      // the report as JSON
   std::string csv_file;   // one row per request
+  // --otlp: the OTLP/HTTP collector (a base URL or the traces URL); "" = no export.
+  std::string otlp;
+  // --otlp-sample: the share of requests exported, by trace id (otel.hpp RequestTrace::attach).
+  double otlp_sample = 1;
 };
 
 // Where the output goes (the demo and tests may redirect it).

@@ -67,7 +67,7 @@ std::string load_report_json(const LoadOutcome& outcome) {
   const LoadStats& s = outcome.stats;
   JsonObject o;
   o.field("schema_version", kSchemaVersion).field("url", plan.url).field("method", plan.method);
-  o.field("concurrency", plan.concurrency);
+  o.field("concurrency", plan.concurrency).field("protocol", plan.protocol);
   if (plan.rate > 0) {
     o.field("target_rate", plan.rate, kDecimals).field("model", "open");
   } else {
@@ -95,6 +95,21 @@ std::string load_report_json(const LoadOutcome& outcome) {
   JsonObject errors;
   for (const auto& [text, n] : s.error_counts()) errors.field(text, n);
   o.raw_field("error_counts", errors.str());
+  if (outcome.otlp != nullptr) {
+    const LoadOtlpSummary& x = *outcome.otlp;
+    JsonObject otlp;
+    otlp.field("traces_url", x.traces_url).field("sample_ratio", x.sample_ratio, 6);
+    otlp.field("requests_sampled", x.requests_sampled)
+        .field("requests_dropped", x.requests_dropped);
+    otlp.field("spans_exported", x.spans_exported).field("spans_dropped", x.spans_dropped);
+    otlp.field("spans_failed", x.spans_failed);
+    if (x.last_error.empty()) {
+      otlp.null_field("last_error");
+    } else {
+      otlp.field("last_error", x.last_error);
+    }
+    o.raw_field("otlp", otlp.str());
+  }
   return o.str();
 }
 

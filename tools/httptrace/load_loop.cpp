@@ -1,6 +1,8 @@
 #include "load_loop.hpp"
 
 #include <algorithm>
+#include <array>
+#include <optional>
 
 #include "load_worker.hpp"
 
@@ -29,6 +31,13 @@ TransportOptions loop_options(TransportOptions options, int connections) {
 struct LoadLoop::Slot {
   RateSchedule::Ticket ticket;
   std::shared_ptr<Timeline> timeline;
+  std::shared_ptr<otel::RequestTrace> trace;  // --otlp
+  // --otlp: copies of the run's request, used in turn, whose traceparent is rewritten in place.
+  // Writing it into a copy shared with anything (the run's request, the previous request's
+  // Response) would copy the whole request (Request::header() is copy-on-write); the one used
+  // two requests ago is no longer referenced, so this costs a copy only on first use.
+  std::array<std::optional<Request>, 2> traced;
+  std::size_t turn = 0;
   bool pending = false;
 };
 
@@ -70,11 +79,19 @@ void LoadLoop::next(Slot& slot) {
 
 void LoadLoop::send(Slot& slot) {
   auto [ctx, timeline] = Timeline::attach(run_.request.context());
-  slot.timeline = std::move(timeline);
+  slot.timeline = timeline;
+  Request request = run_.request.with_context(ctx);
+  if (run_.otlp != nullptr) {
+    auto [traced_ctx, trace] = run_.otlp->attach(ctx, std::move(timeline));
+    std::optional<Request>& copy = slot.traced[slot.turn++ % slot.traced.size()];
+    if (!copy) copy = run_.request;
+    otel::inject(trace->hop_span_context(0), copy->header());
+    request = copy->with_context(std::move(traced_ctx));
+    slot.trace = std::move(trace);
+  }
   Slot* target = &slot;
   loop_.submit(
-      run_.request.with_context(ctx),
-      [this, target](EventLoop::Completion& done) { finished(*target, done); },
+      std::move(request), [this, target](EventLoop::Completion& done) { finished(*target, done); },
       SubmitOptions{false, run_.timeout});
 }
 
@@ -93,6 +110,7 @@ void LoadLoop::finished(Slot& slot, EventLoop::Completion& completion) {
     sample.error = completion.response.error().what();
   }
   slot.timeline.reset();
+  if (slot.trace) run_.otlp->submit(std::move(slot.trace));
   if (sample.ok() || !run_.interrupted.load(std::memory_order_relaxed)) {
     run_.stats.record(sample);
     if (run_.csv != nullptr) {

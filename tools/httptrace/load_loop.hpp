@@ -18,6 +18,7 @@
 #include <httptrace/http.hpp>
 
 #include "load_csv.hpp"
+#include "load_otlp.hpp"
 #include "load_stats.hpp"
 #include "rate_schedule.hpp"
 
@@ -31,6 +32,7 @@ struct LoopLoadRun {
   // Set when the run was interrupted: requests cut short by it are not counted.
   const std::atomic<bool>& interrupted;
   std::chrono::nanoseconds timeout{0};  // per request, body included; 0 = none
+  LoadExport* otlp = nullptr;           // --otlp: every request traced, the sampled exported
 };
 
 class LoadLoop {

@@ -29,8 +29,8 @@ std::string heading(const LoadOutcome& o, const Palette& palette) {
   const LoadPlan& plan = o.plan;
   std::string out =
       palette.paint(fmt::format("Load: {} {}", plan.method, plan.url), Color::bold) + "\n";
-  std::string how =
-      fmt::format("  {} worker{}", plan.concurrency, plan.concurrency == 1 ? "" : "s");
+  std::string how = fmt::format("  {} worker{}, {}", plan.concurrency,
+                                plan.concurrency == 1 ? "" : "s", plan.protocol);
   if (plan.requests != 0) how += fmt::format(", {} requests", format_count(plan.requests));
   if (plan.duration.count() > 0)
     how += fmt::format(", for {:g} s", std::chrono::duration<double>(plan.duration).count());
@@ -166,6 +166,23 @@ std::string counts_section(const LoadOutcome& o, const Palette& palette) {
   return out;
 }
 
+std::string otlp_section(const LoadOutcome& o, const Palette& palette) {
+  if (o.otlp == nullptr) return "";
+  const LoadOtlpSummary& x = *o.otlp;
+  std::string out =
+      "\n" + palette.paint("OpenTelemetry export", Color::bold) + " to " + x.traces_url + "\n";
+  out += fmt::format("  {} requests sampled (ratio {:g}), {} dropped: the export queue was full\n",
+                     format_count(x.requests_sampled), x.sample_ratio,
+                     format_count(x.requests_dropped));
+  const std::string failed = fmt::format("{} failed", format_count(x.spans_failed));
+  out += fmt::format("  spans: {} exported, {} dropped, {}\n",
+                     palette.paint(format_count(x.spans_exported), Color::cyan),
+                     format_count(x.spans_dropped),
+                     x.spans_failed > 0 ? palette.paint(failed, Color::red) : failed);
+  if (!x.last_error.empty()) out += "  last export error: " + x.last_error + "\n";
+  return out;
+}
+
 }  // namespace
 
 std::vector<uint64_t> histogram_bounds(uint64_t min_us, uint64_t max_us, std::size_t rows) {
@@ -188,7 +205,8 @@ std::vector<uint64_t> histogram_bounds(uint64_t min_us, uint64_t max_us, std::si
 
 std::string load_report_text(const LoadOutcome& o, const Palette& palette) {
   return heading(o, palette) + summary(o, palette) + latency_section(o, palette) +
-         phase_section(o, palette) + connection_section(o, palette) + counts_section(o, palette);
+         phase_section(o, palette) + connection_section(o, palette) + counts_section(o, palette) +
+         otlp_section(o, palette);
 }
 
 }  // namespace httptrace::cli

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "load_otlp.hpp"
 #include "load_plan.hpp"
 #include "load_stats.hpp"
 #include "terminal.hpp"
@@ -18,6 +19,7 @@ struct LoadOutcome {
   const LoadStats& stats;
   double duration_s = 0;  // from the start to the end of the last request
   bool interrupted = false;
+  const LoadOtlpSummary* otlp = nullptr;  // --otlp
 
   double requests_per_sec() const {
     return duration_s > 0 ? static_cast<double>(stats.requests()) / duration_s : 0.0;

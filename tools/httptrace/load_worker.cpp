@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <string>
+#include <tuple>
 
 namespace httptrace::cli {
 namespace {
@@ -65,9 +66,13 @@ LoadSample sample_from(const Timeline& timeline, const RateSchedule::Ticket& tic
 }
 
 LoadSample send_measured(Client& client, const Request& request, const RateSchedule::Ticket& ticket,
-                         Clock::time_point run_start) {
+                         Clock::time_point run_start, LoadExport* otlp) {
   auto [ctx, timeline] = Timeline::attach(request.context());
-  auto response = client.send(request.with_context(ctx));
+  Context traced = ctx;
+  std::shared_ptr<otel::RequestTrace> trace;
+  // The worker's PropagatingTransport (load_otlp.hpp propagating()) sets traceparent per hop.
+  if (otlp != nullptr) std::tie(traced, trace) = otlp->attach(ctx, timeline);
+  auto response = client.send(request.with_context(traced));
   int status = 0;
   uint64_t bytes = 0;
   std::string error;
@@ -86,6 +91,7 @@ LoadSample send_measured(Client& client, const Request& request, const RateSched
     }
   }
   LoadSample s = sample_from(*timeline, ticket, run_start);
+  if (trace) otlp->submit(std::move(trace));
   s.status = status;
   s.bytes = bytes;
   s.error = std::move(error);
@@ -96,7 +102,8 @@ void run_load_worker(const LoadRun& run) {
   std::string rows;
   constexpr std::size_t kFlushBytes = 64 * 1024;
   while (auto ticket = run.schedule.next()) {
-    LoadSample sample = send_measured(run.client, run.request, *ticket, run.schedule.start());
+    LoadSample sample =
+        send_measured(run.client, run.request, *ticket, run.schedule.start(), run.otlp);
     if (!sample.ok() && run.interrupted.load(std::memory_order_relaxed)) continue;
     run.stats.record(sample);
     if (run.csv == nullptr) continue;

@@ -10,6 +10,7 @@
 #include <httptrace/http.hpp>
 
 #include "load_csv.hpp"
+#include "load_otlp.hpp"
 #include "load_sample.hpp"
 #include "load_stats.hpp"
 #include "rate_schedule.hpp"
@@ -24,6 +25,7 @@ struct LoadRun {
   CsvFile* csv = nullptr;  // null without --csv
   // Set when the run was interrupted: requests cut short by it are not counted.
   const std::atomic<bool>& interrupted;
+  LoadExport* otlp = nullptr;  // --otlp: every request traced, the sampled exported
 };
 
 // Sends requests until the schedule says the run is over. Any number of threads at once.
@@ -36,7 +38,9 @@ LoadSample sample_from(const Timeline& timeline, const RateSchedule::Ticket& tic
                        RateSchedule::Clock::time_point run_start);
 
 // Sends one request and measures it (also used by tests).
+// With `otlp`, the request is traced and, once it ended, submitted for export (the Client's
+// transport is to set traceparent: load_otlp.hpp propagating()).
 LoadSample send_measured(Client& client, const Request& request, const RateSchedule::Ticket& ticket,
-                         RateSchedule::Clock::time_point run_start);
+                         RateSchedule::Clock::time_point run_start, LoadExport* otlp = nullptr);
 
 }  // namespace httptrace::cli

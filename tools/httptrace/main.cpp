@@ -34,7 +34,10 @@ void add_request_flags(CLI::App& cmd, RequestFlags& f) {
                  "HOST:PORT:ADDR — use ADDR for HOST:PORT, no DNS (repeatable)");
   cmd.add_flag("-4,--ipv4", f.ipv4_only, "Connect over IPv4 only");
   cmd.add_flag("-6,--ipv6", f.ipv6_only, "Connect over IPv6 only");
-  cmd.add_flag("--http1.1", f.http1_1, "Speak HTTP/1.1");
+  cmd.add_flag("--http1.1", f.http1_1, "Speak HTTP/1.1 only");
+  cmd.add_flag("--http2", f.http2, "Offer HTTP/2 over TLS (ALPN h2; the default)");
+  cmd.add_flag("--http2-prior-knowledge", f.http2_prior_knowledge,
+               "Speak HTTP/2 to http:// URLs without asking (h2c)");
   cmd.add_option("--cacert", f.cacert,
                  "Trust the CA certificates in this PEM file instead of the system's");
   cmd.add_flag("-k,--insecure", f.insecure, "Skip certificate verification");
@@ -75,12 +78,17 @@ CLI::App* add_stat_command(CLI::App& app, httptrace::cli::StatFlags& f) {
                   "Write the response body to FILE (default: discard it)");
   cmd->add_option("--slo", f.slo,
                   "Limits such as total=500ms,ttfb=200ms; exit 4 when one is exceeded");
+  cmd->add_option("--otlp", f.otlp,
+                  "Export each request as OpenTelemetry spans (OTLP/HTTP JSON) to this collector, "
+                  "e.g. http://127.0.0.1:4318; headers and service name from $OTEL_*; the trace "
+                  "joins $TRACEPARENT");
   cmd->footer(
       "Examples:\n"
       "  httptrace stat http://127.0.0.1:8080/hello\n"
       "  httptrace stat -L --repeat 2 http://127.0.0.1:8080/redirect\n"
       "  httptrace stat --json --har trace.har -o body.bin http://127.0.0.1:8080/static/1m.bin\n"
-      "  httptrace stat --slo total=500ms,ttfb=200ms http://127.0.0.1:8080/hello");
+      "  httptrace stat --slo total=500ms,ttfb=200ms http://127.0.0.1:8080/hello\n"
+      "  httptrace stat --otlp http://127.0.0.1:4318 http://127.0.0.1:8080/hello");
   return cmd;
 }
 
@@ -103,12 +111,22 @@ CLI::App* add_load_command(CLI::App& app, httptrace::cli::LoadFlags& f) {
                   "Per request, body included, e.g. 5s (default 20s, or -m)");
   cmd->add_flag("--json", f.json, "Print the report as one JSON object");
   cmd->add_option("--csv", f.csv_file, "Write one row per request, every phase, to FILE");
+  CLI::Option* otlp = cmd->add_option(
+      "--otlp", f.otlp,
+      "Export requests as OpenTelemetry spans (OTLP/HTTP JSON) to this collector, e.g. "
+      "http://127.0.0.1:4318; headers and service name from $OTEL_*; see docs/otel.md");
+  cmd->add_option("--otlp-sample", f.otlp_sample,
+                  "Share of requests exported with --otlp, 0 to 1 (by trace id; default 1)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->needs(otlp);
   cmd->footer(
       "Examples:\n"
       "  httptrace load -n 10000 -c 32 http://127.0.0.1:8080/hello\n"
       "  httptrace load -c 64 -z 10s http://127.0.0.1:8080/hello\n"
       "  httptrace load -q 500 -z 30s --csv requests.csv http://127.0.0.1:8080/hello\n"
-      "  httptrace load -X POST -d @body.json -n 1000 --json http://127.0.0.1:8080/upload");
+      "  httptrace load -X POST -d @body.json -n 1000 --json http://127.0.0.1:8080/upload\n"
+      "  httptrace load -z 30s --otlp http://127.0.0.1:4318 --otlp-sample 0.1 "
+      "http://127.0.0.1:8080/hello");
   return cmd;
 }
 

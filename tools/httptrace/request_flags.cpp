@@ -30,10 +30,12 @@ std::chrono::nanoseconds seconds(double s) {
 }
 
 // curl's --resolve HOST:PORT:ADDR[,ADDR...]; IPv6 addresses with or without brackets.
-std::expected<std::pair<std::string, std::vector<IpAddress>>, UsageError> parse_resolve(const std::string& spec) {
+std::expected<std::pair<std::string, std::vector<IpAddress>>, UsageError> parse_resolve(
+    const std::string& spec) {
   auto first = spec.find(':');
   auto second = first == std::string::npos ? std::string::npos : spec.find(':', first + 1);
-  if (second == std::string::npos) return std::unexpected("--resolve wants HOST:PORT:ADDR, got \"" + spec + "\"");
+  if (second == std::string::npos)
+    return std::unexpected("--resolve wants HOST:PORT:ADDR, got \"" + spec + "\"");
   std::string host = spec.substr(0, first);
   std::string port = spec.substr(first + 1, second - first - 1);
   if (host.empty() || port.empty() || port.find_first_not_of("0123456789") != std::string::npos) {
@@ -41,12 +43,14 @@ std::expected<std::pair<std::string, std::vector<IpAddress>>, UsageError> parse_
   }
   std::vector<IpAddress> addrs;
   for (std::string addr : split(std::string_view(spec).substr(second + 1), ',')) {
-    if (addr.size() >= 2 && addr.front() == '[' && addr.back() == ']') addr = addr.substr(1, addr.size() - 2);
+    if (addr.size() >= 2 && addr.front() == '[' && addr.back() == ']')
+      addr = addr.substr(1, addr.size() - 2);
     auto ip = IpAddress::parse(addr);
     if (!ip) return std::unexpected("--resolve: \"" + addr + "\" is not an IP address");
     addrs.push_back(*ip);
   }
-  std::string key = host.find(':') != std::string::npos ? "[" + host + "]:" + port : host + ":" + port;
+  std::string key =
+      host.find(':') != std::string::npos ? "[" + host + "]:" + port : host + ":" + port;
   return std::pair{key, addrs};
 }
 
@@ -54,7 +58,8 @@ std::expected<std::pair<std::string, std::vector<IpAddress>>, UsageError> parse_
 
 std::expected<Prepared, UsageError> prepare(const RequestFlags& flags) {
   if (flags.ipv4_only && flags.ipv6_only) return std::unexpected("-4 and -6 exclude each other");
-  if (flags.max_time_s < 0 || flags.connect_timeout_s < 0) return std::unexpected("timeouts must not be negative");
+  if (flags.max_time_s < 0 || flags.connect_timeout_s < 0)
+    return std::unexpected("timeouts must not be negative");
 
   RequestBody body;
   if (flags.data) {
@@ -74,8 +79,8 @@ std::expected<Prepared, UsageError> prepare(const RequestFlags& flags) {
   if (!request) return std::unexpected(std::string(request.error().what()));
   const Url& url = request->url();
   if (url.scheme() != "http" && url.scheme() != "https") {
-    return std::unexpected("unsupported URL scheme \"" + std::string(url.scheme()) + "\" in \"" + url.redacted() +
-                           "\" (use http:// or https://)");
+    return std::unexpected("unsupported URL scheme \"" + std::string(url.scheme()) + "\" in \"" +
+                           url.redacted() + "\" (use http:// or https://)");
   }
   if (url.host().empty()) return std::unexpected("no host in URL \"" + url.redacted() + "\"");
   for (const std::string& line : flags.headers) {
@@ -95,8 +100,14 @@ std::expected<Prepared, UsageError> prepare(const RequestFlags& flags) {
     }
   }
 
+  if (flags.http1_1 && (flags.http2 || flags.http2_prior_knowledge)) {
+    return std::unexpected(
+        std::string("--http1.1 contradicts --http2 and --http2-prior-knowledge"));
+  }
   TransportOptions options;
   options.disable_keep_alives = flags.disable_keepalive;
+  options.force_attempt_http2 = !flags.http1_1;
+  options.http2_prior_knowledge = flags.http2_prior_knowledge;
   if (flags.connect_timeout_s > 0) options.dial_timeout = seconds(flags.connect_timeout_s);
   if (flags.ipv4_only) options.ip_family = IpFamily::v4;
   if (flags.ipv6_only) options.ip_family = IpFamily::v6;
@@ -110,8 +121,10 @@ std::expected<Prepared, UsageError> prepare(const RequestFlags& flags) {
     if (!parsed) return std::unexpected(parsed.error());
     options.resolve_overrides[parsed->first] = parsed->second;
   }
-  for (const auto& [flag, path] : {std::pair{"--cacert", flags.cacert}, {"--cert", flags.cert}, {"--key", flags.key}}) {
-    if (!path.empty() && !std::ifstream(path)) return std::unexpected(std::string(flag) + ": cannot read \"" + path + "\"");
+  for (const auto& [flag, path] :
+       {std::pair{"--cacert", flags.cacert}, {"--cert", flags.cert}, {"--key", flags.key}}) {
+    if (!path.empty() && !std::ifstream(path))
+      return std::unexpected(std::string(flag) + ": cannot read \"" + path + "\"");
   }
   if (!flags.key.empty() && flags.cert.empty()) return std::unexpected("--key needs --cert");
   options.tls.ca_file = flags.cacert;
@@ -120,11 +133,14 @@ std::expected<Prepared, UsageError> prepare(const RequestFlags& flags) {
   options.tls.key_file = flags.key;
   if (flags.tlsv1_2) options.tls.min_version = 0x0303;
   if (flags.tlsv1_3) options.tls.min_version = 0x0304;
-  if (!flags.noproxy.empty() && flags.proxy.empty()) return std::unexpected("--noproxy needs --proxy");
+  if (!flags.noproxy.empty() && flags.proxy.empty())
+    return std::unexpected("--noproxy needs --proxy");
   if (!flags.proxy.empty()) {
-    std::string proxy_text = flags.proxy.find("://") == std::string::npos ? "http://" + flags.proxy : flags.proxy;
+    std::string proxy_text =
+        flags.proxy.find("://") == std::string::npos ? "http://" + flags.proxy : flags.proxy;
     auto proxy = Url::parse(proxy_text);
-    if (!proxy || (proxy->scheme() != "http" && proxy->scheme() != "https") || proxy->hostname().empty()) {
+    if (!proxy || (proxy->scheme() != "http" && proxy->scheme() != "https") ||
+        proxy->hostname().empty()) {
       return std::unexpected("--proxy wants http://HOST[:PORT] or https://HOST[:PORT], got \"" +
                              (proxy ? proxy->redacted() : std::string("an unparsable URL")) + "\"");
     }
@@ -146,6 +162,13 @@ std::expected<Prepared, UsageError> prepare(const RequestFlags& flags) {
     };
   }
   return Prepared{std::move(*request), std::move(transport), std::move(client)};
+}
+
+bool may_use_http2(const RequestFlags& flags) {
+  if (flags.http1_1) return false;
+  if (flags.http2_prior_knowledge) return true;
+  auto url = Url::parse(flags.url);
+  return url && url->scheme() == "https";
 }
 
 }  // namespace httptrace::cli

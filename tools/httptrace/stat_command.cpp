@@ -1,11 +1,14 @@
 #include "stat_command.hpp"
 
+#include <algorithm>
 #include <array>
 #include <memory>
 #include <optional>
+#include <tuple>
 #include <vector>
 
 #include "inspection.hpp"
+#include "otlp_flags.hpp"
 #include "slo.hpp"
 #include "stat_json.hpp"
 #include "stat_pretty.hpp"
@@ -41,9 +44,51 @@ Result<uint64_t> consume_body(ResponseBody& body, const std::string& path) {
   }
 }
 
+// --otlp: the exporter, and the span the requests run under ($TRACEPARENT / $TRACESTATE, the
+// OpenTelemetry convention for passing context to a child process; ignored when malformed).
+struct OtlpExport {
+  std::unique_ptr<otel::Exporter> exporter;
+  std::optional<otel::SpanContext> parent;
+  std::vector<std::string> trace_ids;
+};
+
+std::expected<OtlpExport, std::string> start_otlp(const std::string& endpoint) {
+  auto options = otlp_exporter_options(endpoint);
+  if (!options) return std::unexpected(options.error());
+  // One person waits for the answer: a collector that is down should not hold stat for long.
+  options->max_attempts = std::min(options->max_attempts, 3);
+  options->initial_backoff = std::chrono::milliseconds(250);
+  OtlpExport otlp;
+  otlp.exporter = std::make_unique<otel::Exporter>(std::move(*options));
+  otlp.parent = parent_span_from_environment();
+  return otlp;
+}
+
+// Sends what was submitted and says where it went; false when spans could not be delivered.
+bool finish_otlp(OtlpExport& otlp, std::FILE* err) {
+  const bool flushed = otlp.exporter->flush(otlp.exporter->options().export_timeout);
+  otlp.exporter->shutdown(std::chrono::milliseconds(0));
+  const otel::ExporterStats stats = otlp.exporter->stats();
+  const std::string& url = otlp.exporter->options().traces_url;
+  if (!flushed || stats.spans_failed > 0) {
+    std::fprintf(err, "httptrace stat: --otlp: spans not delivered to %s: %s\n", url.c_str(),
+                 stats.last_error.empty() ? "timed out" : stats.last_error.c_str());
+    return false;
+  }
+  std::string traces;
+  for (const std::string& id : otlp.trace_ids) traces += (traces.empty() ? "" : " ") + id;
+  std::fprintf(err, "httptrace stat: --otlp: %llu spans sent to %s (trace %s)\n",
+               static_cast<unsigned long long>(stats.spans_exported), url.c_str(), traces.c_str());
+  return true;
+}
+
 Inspection inspect_one(Client& client, const Request& request, int index, const StatFlags& flags,
-                       CertificateMemory& certificates) {
-  auto [ctx, timeline] = Timeline::attach(request.context());
+                       CertificateMemory& certificates, OtlpExport* otlp) {
+  Context base = request.context();
+  if (otlp != nullptr && otlp->parent) base = otel::with_span_context(base, *otlp->parent);
+  auto [ctx, timeline] = Timeline::attach(base);
+  std::shared_ptr<otel::RequestTrace> trace;
+  if (otlp != nullptr) std::tie(ctx, trace) = otel::RequestTrace::attach(ctx, timeline);
   Inspection in;
   in.index = index;
   in.timeline = timeline;
@@ -64,6 +109,10 @@ Inspection inspect_one(Client& client, const Request& request, int index, const 
   }
   in.hops = hop_views(*timeline, certificates);
   in.redirect_ms = timeline->redirect_ms();
+  if (trace) {
+    otlp->exporter->submit(trace);
+    otlp->trace_ids.push_back(trace->trace_id().hex());
+  }
   return in;
 }
 
@@ -99,6 +148,15 @@ int run_stat(const StatFlags& flags, const StatSettings& settings) {
   }
   auto prepared = prepare(flags.request);
   if (!prepared) return usage(prepared.error());
+  std::optional<OtlpExport> otlp;
+  if (!flags.otlp.empty()) {
+    auto started = start_otlp(flags.otlp);
+    if (!started) return usage(started.error());
+    otlp = std::move(*started);
+    // traceparent on every hop, naming that hop's span, so the server's spans join ours.
+    prepared->client_options.transport =
+        std::make_shared<otel::PropagatingTransport>(prepared->client_options.transport);
+  }
   Client client(prepared->client_options);
 
   const bool pretty = !flags.json && flags.har_file != "-";
@@ -110,7 +168,8 @@ int run_stat(const StatFlags& flags, const StatSettings& settings) {
   bool failed = false;
   bool violated = false;
   for (int i = 0; i < flags.repeat; ++i) {
-    Inspection in = inspect_one(client, prepared->request, i, flags, certificates);
+    Inspection in =
+        inspect_one(client, prepared->request, i, flags, certificates, otlp ? &*otlp : nullptr);
     failed = failed || in.error.has_value();
     std::vector<SloViolation> violations;
     if (!limits.empty() && !in.error && in.final_hop()) {
@@ -142,6 +201,7 @@ int run_stat(const StatFlags& flags, const StatSettings& settings) {
       }
     }
   }
+  if (otlp && !finish_otlp(*otlp, settings.err)) return 1;
   if (failed) return 1;
   return violated ? 4 : 0;
 }
