@@ -9,11 +9,13 @@ FUZZ_SECONDS ?= 60
 
 GEN := -G Ninja
 RELEASE_FLAGS := -DCMAKE_BUILD_TYPE=Release
-ASAN_FLAGS := -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" \
+# The sanitized builds compile at -O0: half the compile time of -O1, and their suites run in
+# about a minute either way. The fuzzers keep -O1: their speed is executions per second.
+ASAN_FLAGS := -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O0 -g1" \
               -DHTTPTRACE_SANITIZE=address,undefined -DHTTPTRACE_BUILD_BENCH=OFF
-TSAN_FLAGS := -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" \
+TSAN_FLAGS := -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O0 -g1" \
               -DHTTPTRACE_SANITIZE=thread -DHTTPTRACE_BUILD_BENCH=OFF -DHTTPTRACE_BUILD_TOOLS=OFF
-FUZZ_FLAGS := -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" \
+FUZZ_FLAGS := -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1" \
               -DCMAKE_C_COMPILER=clang-16 -DCMAKE_CXX_COMPILER=clang++-16 \
               -DCMAKE_CXX_FLAGS="-stdlib=libc++" -DCMAKE_EXE_LINKER_FLAGS="-stdlib=libc++" \
               -DHTTPTRACE_BUILD_FUZZ=ON

@@ -23,12 +23,12 @@ step() {
 }
 
 step "fuzz targets, ${FUZZ_SECONDS}s each (build-fuzz)" \
-  ctest --test-dir build-fuzz --output-on-failure -j"$jobs" -L fuzz
+  ctest --no-tests=error --test-dir build-fuzz --output-on-failure -j"$jobs" -L fuzz
 [ "${1:-}" = fuzz ] && exit 0
 step "concurrency suites under TSan (build-tsan)" \
-  ctest --test-dir build-tsan --output-on-failure -j"$jobs" -L concurrency
+  ctest --no-tests=error --test-dir build-tsan --output-on-failure -j"$jobs" -L concurrency
 step "every suite under ASan + UBSan (build-asan)" \
-  ctest --test-dir build-asan --output-on-failure -j"$jobs"
+  ctest --no-tests=error --test-dir build-asan --output-on-failure -j"$jobs"
 echo
 echo "=== every suite, release build (build)"
-exec ctest --test-dir build --output-on-failure -j"$jobs"
+exec ctest --no-tests=error --test-dir build --output-on-failure -j"$jobs"
