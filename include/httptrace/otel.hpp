@@ -276,6 +276,13 @@ struct ExporterOptions {
   // every core busy (a load generator). A saturated machine then exports little and drops the
   // rest, and a final flush() waits for idle CPU.
   bool idle_priority = false;
+  // The share of one core the export thread may use, in (0, 1]: after each batch it pauses
+  // long enough that building, encoding and sending it took at most this share of the time
+  // since the batch began (a flush() or shutdown() ends the pause). Requests submitted
+  // meanwhile queue, and beyond the queue are dropped and counted. 1 = no pause. Even at idle
+  // priority a busy export thread slows the process it runs in (caches, wake-ups); a load
+  // generator caps it.
+  double max_cpu_share = 1.0;
   // What the exporter sends with (untraced: its requests carry no trace and are never
   // exported). Null = a Transport of its own with default options.
   std::shared_ptr<RoundTripper> transport;

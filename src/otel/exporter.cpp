@@ -3,6 +3,7 @@
 
 #include <pthread.h>
 #include <sched.h>
+#include <time.h>
 
 #include <atomic>
 #include <condition_variable>
@@ -30,6 +31,9 @@ void validate(const ExporterOptions& o) {
   if (o.export_timeout <= std::chrono::nanoseconds::zero()) {
     throw std::invalid_argument("ExporterOptions::export_timeout must be > 0");
   }
+  if (!(o.max_cpu_share > 0.0 && o.max_cpu_share <= 1.0)) {
+    throw std::invalid_argument("ExporterOptions::max_cpu_share must be in (0, 1]");
+  }
   if (o.max_attempts < 1) throw std::invalid_argument("ExporterOptions::max_attempts must be >= 1");
   if (o.initial_backoff < std::chrono::nanoseconds::zero() || o.max_backoff < o.initial_backoff) {
     throw std::invalid_argument("ExporterOptions: need 0 <= initial_backoff <= max_backoff");
@@ -56,6 +60,13 @@ void lower_own_priority() {
   sched_param param{};
   param.sched_priority = 0;
   (void)pthread_setschedparam(pthread_self(), SCHED_IDLE, &param);
+}
+
+// CPU time this thread has used.
+std::chrono::nanoseconds thread_cpu_time() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
 }
 
 }  // namespace
@@ -145,11 +156,14 @@ struct Exporter::Impl {
       if (count == 0) continue;
       std::vector<TracePtr> batch = take(options.max_batch_size);
       lock.unlock();
+      const auto cpu_before = thread_cpu_time();
       export_batch(batch);
       batch.clear();  // the Timelines are released outside the lock
+      const std::chrono::nanoseconds used = thread_cpu_time() - cpu_before;
       lock.lock();
       done_seq = taken_seq;
       progress.notify_all();
+      pause_for_cpu_share(lock, used);
     }
     // Shutting down: whatever is still queued is given up, and counted.
     std::vector<TracePtr> rest = take(count);
@@ -160,6 +174,15 @@ struct Exporter::Impl {
     lock.lock();
     stats.spans_failed += abandoned;
     progress.notify_all();
+  }
+
+  // max_cpu_share: `used` of CPU may take at most that share of the time, so wait out the
+  // rest, unless a flush or the stop wants the thread.
+  void pause_for_cpu_share(std::unique_lock<std::mutex>& lock, std::chrono::nanoseconds used) {
+    if (options.max_cpu_share >= 1.0 || used <= std::chrono::nanoseconds::zero()) return;
+    const auto pause = std::chrono::duration_cast<std::chrono::nanoseconds>(
+        used * (1.0 / options.max_cpu_share - 1.0));
+    wake.wait_for(lock, pause, [&] { return stopping || flush_seq > taken_seq; });
   }
 
   std::vector<TracePtr> take(std::size_t n) {

@@ -22,12 +22,10 @@ bool known_method(std::string_view method) {
 }
 
 // semconv url.full: "credentials … SHOULD be redacted … https://REDACTED:REDACTED@host/".
-std::string redacted_url(std::string_view text) {
-  auto url = Url::parse(text);
-  if (!url) return std::string(text);
-  if (!url->has_userinfo()) return url->to_string();
-  std::string plain = url->without_userinfo_and_fragment().to_string();
-  std::string fragment = url->fragment().empty() ? "" : "#" + std::string(url->fragment());
+std::string redacted_url(const Url& url) {
+  if (!url.has_userinfo()) return url.to_string();
+  std::string plain = url.without_userinfo_and_fragment().to_string();
+  std::string fragment = url.fragment().empty() ? "" : "#" + std::string(url.fragment());
   const auto scheme_end = plain.find("://");
   if (scheme_end == std::string::npos) return plain;
   plain.insert(scheme_end + 3, "REDACTED:REDACTED@");
@@ -67,11 +65,15 @@ void add_request_attributes(Attributes& attrs, const HopRequest& request) {
     attrs.add("http.request.method", "_OTHER");
     attrs.add("http.request.method_original", request.method);
   }
-  attrs.add("url.full", redacted_url(request.url));
-  if (auto url = Url::parse(request.url)) {
-    attrs.add("server.address", url->hostname());
-    attrs.add("server.port", static_cast<int64_t>(url->port_or_default()));
+  // Parsed once: this runs for every exported request.
+  auto url = Url::parse(request.url);
+  if (!url) {
+    attrs.add("url.full", request.url);
+    return;
   }
+  attrs.add("url.full", redacted_url(*url));
+  attrs.add("server.address", url->hostname());
+  attrs.add("server.port", static_cast<int64_t>(url->port_or_default()));
 }
 
 std::string protocol_version(std::string_view proto) {

@@ -8,6 +8,8 @@
 #include "httptrace/otel.hpp"
 #include "otel/semconv.hpp"
 #include "timeline/derive.hpp"
+#include "timeline/hop_record.hpp"
+#include "timeline/timeline_access.hpp"
 
 namespace httptrace::otel {
 namespace {
@@ -16,6 +18,9 @@ using time_point = std::chrono::steady_clock::time_point;
 using httptrace::detail::Offsets;
 using httptrace::detail::PhaseMicros;
 using httptrace::detail::round_micros;
+
+// Enough for a CLIENT span's attributes over TLS, so the vector is allocated once.
+constexpr std::size_t kHopAttributes = 24;
 
 // One hop's clock: unix nanoseconds at a whole-microsecond offset from the hop's start.
 struct HopClock {
@@ -235,6 +240,7 @@ std::vector<SpanData> to_spans(const RequestTrace& trace) {
 
     SpanData& s = b.span(hop_id, hop_parent, detail::span_name(request ? request->method : ""),
                          SpanKind::client, hop_clock.at_micros(0), hop_clock.at_micros(o.end));
+    s.attributes.reserve(kHopAttributes);
     detail::Attributes attrs(s.attributes);
     if (request) detail::add_request_attributes(attrs, *request);
     const auto resends = static_cast<int64_t>(hop + (facts.attempts > 1 ? facts.attempts - 1 : 0));
@@ -247,20 +253,31 @@ std::vector<SpanData> to_spans(const RequestTrace& trace) {
   return out;
 }
 
-// Mirrors to_spans() and add_phase_spans() decision for decision.
+// Mirrors to_spans() and add_phase_spans() decision for decision. Exporter::submit() calls it
+// on the request path for every request the full queue drops, so it reads the Timeline's raw
+// record under one lock and builds none of the facts (strings, vectors) to_spans() needs.
 std::size_t span_count(const RequestTrace& trace) {
+  using httptrace::detail::EventKind;
+  using httptrace::detail::RawEvent;
+  using httptrace::detail::TimelineAccess;
   const Timeline& timeline = trace.timeline();
-  const std::size_t hops = timeline.hops();
+  std::lock_guard lock(TimelineAccess::mutex(timeline));
+  const std::size_t hops = TimelineAccess::hops(timeline).size();
   if (hops == 0) return 0;
   std::size_t n = hops > 1 ? 1 : 0;
   for (std::size_t hop = 0; hop < hops; ++hop) {
-    const Offsets o = httptrace::detail::offsets_of(timeline.stamps(hop));
+    const httptrace::detail::HopRecord& record = TimelineAccess::hop(timeline, hop);
+    const Offsets o = httptrace::detail::offsets_of(
+        httptrace::detail::select_stamps(record, TimelineAccess::hop_end(timeline, hop)));
     const PhaseMicros p = httptrace::detail::phase_micros(o);
     const bool sent = p.send && o.got_conn;
     n += 1;  // the hop's CLIENT span
     n += (p.pool_wait && o.got_conn) ? 1 : 0;
     n += o.dns_start ? 1 : 0;
-    n += timeline.facts(hop).connect_attempts.size();
+    // One connect span per dial attempt, of every attempt (HopFacts::connect_attempts).
+    n += static_cast<std::size_t>(
+        std::count_if(record.events.begin(), record.events.end(),
+                      [](const RawEvent& e) { return e.kind == EventKind::connect_start; }));
     n += o.tls_start ? 1 : 0;
     n += sent ? 1 : 0;
     n += (sent && p.wait) ? 1 : 0;

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <future>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -183,6 +184,43 @@ TEST(ExporterQueue, DestructorFlushesWhatWasQueued) {
   ASSERT_TRUE(collector.wait_for_requests(1, scaled(5000ms)));
   EXPECT_NE(collector.requests()[0].request.body.find(trace->hop_span_id(0).hex()),
             std::string::npos);
+}
+
+TEST(ExporterQueue, ACpuShareHoldsTheNextBatchBackUntilAFlush) {
+  ScriptServer collector([](ServerConn& conn) {
+    while (conn.read_request()) {
+      if (!conn.write(kAccepted)) return;
+    }
+  });
+  ExporterOptions o = options_for(collector);
+  o.max_queue_size = 1;
+  o.max_batch_size = 1;
+  // A batch's CPU time (tens of microseconds at least) buys a pause of hours.
+  o.max_cpu_share = 1e-9;
+  Exporter exporter(o);
+  const auto trace = scripted_trace();
+  const uint64_t spans = otel::to_spans(*trace).size();
+
+  EXPECT_TRUE(exporter.submit(trace));
+  ASSERT_TRUE(collector.wait_for_requests(1, scaled(5000ms)));
+  // The thread is exporting the first request or pausing after it: the second waits in the
+  // queue, and the third finds it full.
+  EXPECT_TRUE(exporter.submit(trace));
+  EXPECT_FALSE(exporter.submit(trace));
+  EXPECT_EQ(exporter.stats().dropped, 1u);
+
+  // A flush ends the pause.
+  ASSERT_TRUE(exporter.flush(scaled(5s)));
+  EXPECT_EQ(collector.requests().size(), 2u);
+  EXPECT_EQ(exporter.stats().spans_exported, 2 * spans);
+}
+
+TEST(ExporterQueue, ACpuShareOutsideZeroToOneIsRefused) {
+  ExporterOptions o;
+  o.max_cpu_share = 0;
+  EXPECT_THROW(Exporter{o}, std::invalid_argument);
+  o.max_cpu_share = 1.5;
+  EXPECT_THROW(Exporter{o}, std::invalid_argument);
 }
 
 }  // namespace

@@ -2,9 +2,9 @@
 // `load --otlp`: each sampled request exported as OpenTelemetry spans (otel.hpp) while the load
 // runs. Sampling is OpenTelemetry's ParentBased(TraceIdRatioBased(--otlp-sample)), decided per
 // request; every request carries traceparent (flags 00 when unsampled) so the server's spans
-// join ours. The exporter's thread runs at idle CPU priority and its queue drops (and counts)
-// when full, so the request path never waits for it: a saturated machine exports less, it
-// does not send less.
+// join ours. The exporter's thread runs at idle CPU priority on at most 5 % of a core, and its
+// queue drops (and counts) when full, so the request path never waits for it: a saturated
+// machine exports less, it does not send less.
 
 #include <atomic>
 #include <chrono>
