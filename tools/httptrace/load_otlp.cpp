@@ -5,7 +5,7 @@
 namespace httptrace::cli {
 namespace {
 
-// Even at idle priority a busy export thread slowed a saturating run by 6-9 % (caches,
+// Even at idle priority a busy export thread slowed a saturating run by 6-10 % (caches,
 // wake-ups, its frees); capped at 5 % of a core it costs 2-5 % (docs/otel.md "Overhead"),
 // some 25,000 spans a second on loopback, and what it cannot send is dropped and reported.
 constexpr double kExportCpuShare = 0.05;
