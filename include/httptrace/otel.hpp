@@ -278,7 +278,7 @@ struct ExporterOptions {
   bool idle_priority = false;
   // The share of one core the export thread may use, in (0, 1]: after each batch it pauses
   // long enough that building, encoding and sending it took at most this share of the time
-  // since the batch began (a flush() or shutdown() ends the pause). Requests submitted
+  // since the batch began (at most an hour; a flush() or shutdown() ends it). Requests submitted
   // meanwhile queue, and beyond the queue are dropped and counted. 1 = no pause. Even at idle
   // priority a busy export thread slows the process it runs in (caches, wake-ups); a load
   // generator caps it.

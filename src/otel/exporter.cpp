@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <time.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <stdexcept>
@@ -180,9 +181,12 @@ struct Exporter::Impl {
   // rest, unless a flush or the stop wants the thread.
   void pause_for_cpu_share(std::unique_lock<std::mutex>& lock, std::chrono::nanoseconds used) {
     if (options.max_cpu_share >= 1.0 || used <= std::chrono::nanoseconds::zero()) return;
-    const auto pause = std::chrono::duration_cast<std::chrono::nanoseconds>(
-        used * (1.0 / options.max_cpu_share - 1.0));
-    wake.wait_for(lock, pause, [&] { return stopping || flush_seq > taken_seq; });
+    // In double, bounded before it becomes a duration: a tiny share must not overflow it.
+    constexpr double kLongestPause = 3600e9;
+    const double pause_ns = std::min(
+        static_cast<double>(used.count()) * (1.0 / options.max_cpu_share - 1.0), kLongestPause);
+    wake.wait_for(lock, std::chrono::nanoseconds(static_cast<int64_t>(pause_ns)),
+                  [&] { return stopping || flush_seq > taken_seq; });
   }
 
   std::vector<TracePtr> take(std::size_t n) {

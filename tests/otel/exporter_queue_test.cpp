@@ -195,7 +195,7 @@ TEST(ExporterQueue, ACpuShareHoldsTheNextBatchBackUntilAFlush) {
   ExporterOptions o = options_for(collector);
   o.max_queue_size = 1;
   o.max_batch_size = 1;
-  // A batch's CPU time (tens of microseconds at least) buys a pause of hours.
+  // A batch's CPU time buys a pause of an hour (the longest there is).
   o.max_cpu_share = 1e-9;
   Exporter exporter(o);
   const auto trace = scripted_trace();
