@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # `load --otlp` overhead: the same closed-model run against one local nginx, without export and
-# with requests exported as spans (--otlp-sample SAMPLE, default 1: all), RUNS times each,
-# interleaved. The
-# collector is a second nginx, its own process, that accepts any POST and discards it, so what
-# is measured is our side of the export (spans, JSON, POSTs, the queue), not a collector's
-# decoding. A collector runs on another machine; on this one it would take its CPU from the
-# server under test, so by default it runs at idle priority (COLLECTOR_PRIORITY=normal puts it
-# level with the load, to see what sharing the machine with a collector costs). Prints each
-# run's requests/s and export counts, then the median of the pairs' ratios (docs/otel.md "Overhead"; the
-# issue's bar is >= 0.95). Loopback only. Not part of the tests: it measures the machine.
+# with requests exported as spans (--otlp-sample SAMPLE, default 1: all), RUNS pairs in
+# alternating order. The collector is a second nginx, its own process, that accepts any POST
+# and discards it, so what is measured is our side of the export (spans, JSON, POSTs, the
+# queue), not a collector's decoding. A collector runs on another machine; on this one it would
+# take its CPU from the server under test, so by default it runs at idle priority
+# (COLLECTOR_PRIORITY=normal puts it level with the load, to see what sharing the machine with
+# a collector costs). Prints each run's requests/s and export counts, then the median of the
+# pairs' ratios (docs/otel.md "Overhead"; the issue's bar is >= 0.95). Loopback only. Not part
+# of the tests: it measures the machine.
 #
 #   [COLLECTOR_PRIORITY=idle|normal] bench/otlp_overhead.sh BUILD_DIR [SECONDS] [RUNS] \
 #       [CONNECTIONS] [SAMPLE]

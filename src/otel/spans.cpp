@@ -8,7 +8,7 @@
 #include "httptrace/otel.hpp"
 #include "otel/semconv.hpp"
 #include "timeline/derive.hpp"
-#include "timeline/hop_record.hpp"
+#include "timeline/facts.hpp"
 #include "timeline/timeline_access.hpp"
 
 namespace httptrace::otel {
@@ -257,8 +257,6 @@ std::vector<SpanData> to_spans(const RequestTrace& trace) {
 // on the request path for every request the full queue drops, so it reads the Timeline's raw
 // record under one lock and builds none of the facts (strings, vectors) to_spans() needs.
 std::size_t span_count(const RequestTrace& trace) {
-  using httptrace::detail::EventKind;
-  using httptrace::detail::RawEvent;
   using httptrace::detail::TimelineAccess;
   const Timeline& timeline = trace.timeline();
   std::lock_guard lock(TimelineAccess::mutex(timeline));
@@ -266,18 +264,13 @@ std::size_t span_count(const RequestTrace& trace) {
   if (hops == 0) return 0;
   std::size_t n = hops > 1 ? 1 : 0;
   for (std::size_t hop = 0; hop < hops; ++hop) {
-    const httptrace::detail::HopRecord& record = TimelineAccess::hop(timeline, hop);
-    const Offsets o = httptrace::detail::offsets_of(
-        httptrace::detail::select_stamps(record, TimelineAccess::hop_end(timeline, hop)));
+    const Offsets o = TimelineAccess::offsets(timeline, hop);
     const PhaseMicros p = httptrace::detail::phase_micros(o);
     const bool sent = p.send && o.got_conn;
     n += 1;  // the hop's CLIENT span
     n += (p.pool_wait && o.got_conn) ? 1 : 0;
     n += o.dns_start ? 1 : 0;
-    // One connect span per dial attempt, of every attempt (HopFacts::connect_attempts).
-    n += static_cast<std::size_t>(
-        std::count_if(record.events.begin(), record.events.end(),
-                      [](const RawEvent& e) { return e.kind == EventKind::connect_start; }));
+    n += httptrace::detail::connect_attempt_count(timeline, hop);
     n += o.tls_start ? 1 : 0;
     n += sent ? 1 : 0;
     n += (sent && p.wait) ? 1 : 0;

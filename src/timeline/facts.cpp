@@ -2,6 +2,7 @@
 
 #include "timeline/facts.hpp"
 
+#include <algorithm>
 #include <array>
 
 #include "timeline/certificate.hpp"
@@ -102,6 +103,14 @@ void note_connect_done(std::vector<ConnectAttempt>& attempts, const RawEvent& e,
 }
 
 }  // namespace
+
+// Every connect_start opens an attempt in hop_facts(), whichever retry it belongs to.
+std::size_t connect_attempt_count(const Timeline& t, std::size_t index) {
+  const HopRecord& hop = TimelineAccess::hop(t, index);
+  return static_cast<std::size_t>(
+      std::count_if(hop.events.begin(), hop.events.end(),
+                    [](const RawEvent& e) { return e.kind == EventKind::connect_start; }));
+}
 
 HopFacts hop_facts(const Timeline& t, std::size_t index, bool with_certificate) {
   const HopRecord& hop = TimelineAccess::hop(t, index);

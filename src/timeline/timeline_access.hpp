@@ -6,6 +6,7 @@
 #include <cstddef>
 
 #include "httptrace/timeline.hpp"
+#include "timeline/derive.hpp"
 #include "timeline/hop_record.hpp"
 
 namespace httptrace::detail {
@@ -33,6 +34,8 @@ struct TimelineAccess {
   // intermediate hop at the next hop's start, the final hop at mark_end() (never before its
   // own last stamp), or when its response head arrived, or its last stamp while it runs.
   static time_point hop_end(const Timeline& t, std::size_t index);
+  // The hop's stamps (select_stamps, up to hop_end) as offsets from its start.
+  static Offsets offsets(const Timeline& t, std::size_t index);
 };
 
 }  // namespace httptrace::detail

@@ -24,18 +24,13 @@ TimelineAccess::time_point TimelineAccess::hop_end(const Timeline& t, std::size_
   return hop.finished_at.value_or(last);
 }
 
-}  // namespace detail
-
-namespace {
-
-using detail::TimelineAccess;
-
-detail::Offsets offsets(const Timeline& t, std::size_t hop) {
-  const detail::HopRecord& record = TimelineAccess::hop(t, hop);
-  return detail::offsets_of(detail::select_stamps(record, TimelineAccess::hop_end(t, hop)));
+Offsets TimelineAccess::offsets(const Timeline& t, std::size_t index) {
+  return offsets_of(select_stamps(hop(t, index), hop_end(t, index)));
 }
 
-}  // namespace
+}  // namespace detail
+
+using detail::TimelineAccess;
 
 Stamps Timeline::stamps(std::size_t hop) const {
   std::lock_guard lock(mutex_);
@@ -45,23 +40,24 @@ Stamps Timeline::stamps(std::size_t hop) const {
 
 Phases Timeline::phases(std::size_t hop) const {
   std::lock_guard lock(mutex_);
-  return detail::to_phases(detail::phase_micros(offsets(*this, hop)));
+  return detail::to_phases(detail::phase_micros(TimelineAccess::offsets(*this, hop)));
 }
 
 Marks Timeline::marks(std::size_t hop) const {
   std::lock_guard lock(mutex_);
-  return detail::to_marks(offsets(*this, hop));
+  return detail::to_marks(TimelineAccess::offsets(*this, hop));
 }
 
 K6Timings Timeline::k6(std::size_t hop) const {
   std::lock_guard lock(mutex_);
-  detail::Offsets o = offsets(*this, hop);
+  detail::Offsets o = TimelineAccess::offsets(*this, hop);
   return detail::to_k6(o, detail::phase_micros(o));
 }
 
 HarTimings Timeline::har_timings(std::size_t hop) const {
   std::lock_guard lock(mutex_);
-  return detail::to_har(detail::to_har_micros(detail::phase_micros(offsets(*this, hop))));
+  return detail::to_har(
+      detail::to_har_micros(detail::phase_micros(TimelineAccess::offsets(*this, hop))));
 }
 
 double Timeline::redirect_ms() const {
