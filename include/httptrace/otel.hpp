@@ -314,7 +314,7 @@ struct ExporterOptions {
 // A snapshot of the exporter's counters (each only grows).
 struct ExporterStats {
   uint64_t queued = 0;          // traced requests accepted by submit()
-  uint64_t dropped = 0;         // refused by submit() (queue full or busy); never exported
+  uint64_t dropped = 0;         // refused by submit() (queue full, or shut down); never exported
   uint64_t spans_dropped = 0;   // the spans of those `dropped` requests
   uint64_t spans_exported = 0;  // spans the collector accepted (2xx)
   uint64_t spans_failed = 0;    // spans given up: a non-retryable answer, attempts exhausted,
@@ -338,10 +338,9 @@ class Exporter {
   Exporter(const Exporter&) = delete;
   Exporter& operator=(const Exporter&) = delete;
 
-  // Queues `trace` for export; false when it was dropped (queue full, after shutdown, or the
-  // queue's lock not free within a short spin: the export thread, maybe at idle priority, is
-  // never waited for). An unsampled trace is not exported: returns true and queues nothing.
-  // Never blocks; any thread.
+  // Queues `trace` for export; false when it was dropped (queue full, or after shutdown). An
+  // unsampled trace is not exported: returns true and queues nothing. Never blocks and takes no
+  // lock: the export thread, maybe preempted at idle priority, is never waited for. Any thread.
   bool submit(std::shared_ptr<const RequestTrace> trace);
   // Exports everything submitted before the call now, and blocks until it was sent or given up
   // or `timeout` passed; true when nothing accepted before the call is still waiting.

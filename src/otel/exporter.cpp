@@ -8,13 +8,17 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 
 #include "httptrace/otel.hpp"
 #include "httptrace/url.hpp"
+#include "otel/doorbell.hpp"
 #include "otel/otlp_json.hpp"
 #include "otel/otlp_sender.hpp"
+#include "otel/trace_ring.hpp"
 
 namespace httptrace::otel {
 namespace {
@@ -83,123 +87,135 @@ struct Exporter::Impl {
     stop = std::move(cancel);
   }
 
+  // Lock-free: a request thread never waits for the export thread.
   bool submit(TracePtr trace) {
-    bool wake_thread = false;
-    {
-      std::unique_lock lock = lock_briefly();
-      if (lock.owns_lock() && !stopping && count < ring.size()) {
-        ring[(head + count) % ring.size()] = std::move(trace);
-        ++count;
-        ++accepted_seq;
-        ++stats.queued;
-        wake_thread = count == options.max_batch_size;
+    if (!closed.load(std::memory_order_seq_cst)) {
+      if (const std::optional<uint64_t> ticket = ring.push(trace)) {
+        // The push that fills a batch rings the bell, once: the thread re-arms it when it takes
+        // a batch, so a paused thread is not woken by every request.
+        const uint64_t popped = ring.popped();
+        if (popped <= *ticket && *ticket + 1 - popped >= options.max_batch_size &&
+            !batch_rung.load(std::memory_order_relaxed) &&
+            !batch_rung.exchange(true, std::memory_order_seq_cst)) {
+          bell.ring();
+        }
+        return true;
       }
     }
-    if (!trace) {
-      if (wake_thread) wake.notify_one();
-      return true;
-    }
-    // Dropped: counted outside the lock, so the request path pays for its own drop and the
-    // thread waits for nothing.
     dropped.fetch_add(1, std::memory_order_relaxed);
     spans_dropped.fetch_add(span_count(*trace), std::memory_order_relaxed);
     return false;
   }
 
-  // The queue's lock if it can be had at once, after a short spin, or not at all: a request
-  // thread must not wait for the export thread, which may be preempted while holding it (with
-  // idle_priority it only runs on idle CPU). Other submitters hold it for nanoseconds.
-  std::unique_lock<std::mutex> lock_briefly() {
-    constexpr int kTries = 64;
-    constexpr int kYields = 8;
-    std::unique_lock lock(mutex, std::try_to_lock);
-    for (int i = 0; !lock.owns_lock() && i < kTries + kYields; ++i) {
-      if (i >= kTries) std::this_thread::yield();
-      (void)lock.try_lock();
-    }
-    return lock;
-  }
-
   bool flush(std::chrono::nanoseconds timeout) {
+    const uint64_t target = ring.pushed();
+    uint64_t wanted = flush_target.load(std::memory_order_seq_cst);
+    while (wanted < target && !flush_target.compare_exchange_weak(wanted, target)) {
+    }
+    bell.ring();
     std::unique_lock lock(mutex);
-    const uint64_t target = accepted_seq;
-    flush_seq = std::max(flush_seq, target);
-    wake.notify_one();
-    return progress.wait_for(lock, timeout, [&] { return done_seq >= target; });
+    return progress.wait_for(lock, timeout, [&] { return done >= target; });
   }
 
   void shutdown(std::chrono::nanoseconds timeout) {
-    {
-      std::lock_guard lock(mutex);
-      if (stopped) return;
-      stopped = true;
-    }
+    if (shut_down.exchange(true)) return;
     flush(timeout);
-    {
-      std::lock_guard lock(mutex);
-      stopping = true;
-    }
-    stop();
-    wake.notify_one();
+    closed.store(true, std::memory_order_seq_cst);
+    stop();  // an export still running ends now
+    stopping.store(true, std::memory_order_seq_cst);
+    bell.ring();
     if (thread.joinable()) thread.join();
+    abandon_queued();
   }
 
   // The thread: wait for a full batch, a flush, the schedule delay or the stop; take the
-  // oldest requests; export them outside the lock.
+  // oldest requests; export them.
   void run() {
     if (options.idle_priority) lower_own_priority();
-    std::unique_lock lock(mutex);
+    // A delay of 0 would make the thread spin on an empty queue.
+    const std::chrono::nanoseconds delay =
+        std::max<std::chrono::nanoseconds>(options.schedule_delay, std::chrono::milliseconds(1));
     while (true) {
-      wake.wait_for(lock, options.schedule_delay, [&] {
-        return stopping || count >= options.max_batch_size || (flush_seq > taken_seq && count > 0);
+      sleep_until(later(delay), [&] {
+        return stopping.load(std::memory_order_seq_cst) || queued() >= options.max_batch_size ||
+               flush_wanted();
       });
-      if (stopping) break;
-      if (count == 0) continue;
+      if (stopping.load(std::memory_order_seq_cst)) return;
+      batch_rung.store(false, std::memory_order_seq_cst);
       std::vector<TracePtr> batch = take(options.max_batch_size);
-      lock.unlock();
+      if (batch.empty()) continue;
       const auto cpu_before = thread_cpu_time();
       export_batch(batch);
-      batch.clear();  // the Timelines are released outside the lock
+      batch.clear();  // the Timelines are released on this thread
       const std::chrono::nanoseconds used = thread_cpu_time() - cpu_before;
-      lock.lock();
-      done_seq = taken_seq;
-      progress.notify_all();
-      pause_for_cpu_share(lock, used);
+      {
+        std::lock_guard lock(mutex);
+        done = ring.popped();
+        progress.notify_all();
+      }
+      pause_for_cpu_share(used);
     }
-    // Shutting down: whatever is still queued is given up, and counted.
-    std::vector<TracePtr> rest = take(count);
-    done_seq = taken_seq;
-    lock.unlock();
-    uint64_t abandoned = 0;
-    for (const TracePtr& trace : rest) abandoned += to_spans(*trace).size();
-    lock.lock();
-    stats.spans_failed += abandoned;
-    progress.notify_all();
   }
 
   // max_cpu_share: `used` of CPU may take at most that share of the time, so wait out the
   // rest, unless a flush or the stop wants the thread.
-  void pause_for_cpu_share(std::unique_lock<std::mutex>& lock, std::chrono::nanoseconds used) {
+  void pause_for_cpu_share(std::chrono::nanoseconds used) {
     if (options.max_cpu_share >= 1.0 || used <= std::chrono::nanoseconds::zero()) return;
     // In double, bounded before it becomes a duration: a tiny share must not overflow it.
     constexpr double kLongestPause = 3600e9;
     const double pause_ns = std::min(
         static_cast<double>(used.count()) * (1.0 / options.max_cpu_share - 1.0), kLongestPause);
-    wake.wait_for(lock, std::chrono::nanoseconds(static_cast<int64_t>(pause_ns)),
-                  [&] { return stopping || flush_seq > taken_seq; });
+    sleep_until(later(std::chrono::nanoseconds(static_cast<int64_t>(pause_ns))),
+                [&] { return stopping.load(std::memory_order_seq_cst) || flush_wanted(); });
   }
+
+  // Sleeps on the bell until `ready()` or `deadline`. The state is read before `ready()` is
+  // checked, so a ring in between makes the sleep return at once.
+  template <typename Ready>
+  void sleep_until(std::chrono::steady_clock::time_point deadline, Ready ready) {
+    while (true) {
+      const uint32_t seen = bell.state();
+      if (ready()) return;
+      const auto now = std::chrono::steady_clock::now();
+      if (now >= deadline) return;
+      bell.sleep(seen, deadline - now);
+    }
+  }
+
+  // now + `delay`, without overflowing the clock for delays of centuries.
+  static std::chrono::steady_clock::time_point later(std::chrono::nanoseconds delay) {
+    constexpr std::chrono::nanoseconds kFarEnough = std::chrono::hours(24 * 365);
+    return std::chrono::steady_clock::now() + std::min(delay, kFarEnough);
+  }
+
+  // Requests accepted and not yet taken; popped() first, as it only grows towards pushed().
+  uint64_t queued() const {
+    const uint64_t popped = ring.popped();
+    return ring.pushed() - popped;
+  }
+
+  bool flush_wanted() const { return flush_target.load(std::memory_order_seq_cst) > ring.popped(); }
 
   std::vector<TracePtr> take(std::size_t n) {
     std::vector<TracePtr> batch;
-    n = std::min(n, count);
-    batch.reserve(n);
-    for (std::size_t i = 0; i < n; ++i) {
-      batch.push_back(std::move(ring[head]));
-      head = (head + 1) % ring.size();
+    batch.reserve(static_cast<std::size_t>(std::min<uint64_t>(n, queued())));
+    while (batch.size() < n) {
+      std::optional<TracePtr> trace = ring.pop();
+      if (!trace) break;
+      batch.push_back(std::move(*trace));
     }
-    count -= n;
-    taken_seq += n;
     return batch;
+  }
+
+  // After the thread stopped: whatever is still queued is given up, and counted.
+  void abandon_queued() {
+    std::vector<TracePtr> rest = take(ring.capacity());
+    uint64_t abandoned = 0;
+    for (const TracePtr& trace : rest) abandoned += to_spans(*trace).size();
+    std::lock_guard lock(mutex);
+    stats.spans_failed += abandoned;
+    done = ring.popped();
+    progress.notify_all();
   }
 
   void export_batch(const std::vector<TracePtr>& batch) {
@@ -232,22 +248,20 @@ struct Exporter::Impl {
   CancelFunc stop;
   std::string body;  // the thread's
 
-  mutable std::mutex mutex;
-  std::condition_variable wake;      // the thread waits on it
+  // Filled by submit(), emptied by the thread (and by shutdown() once the thread is gone).
+  detail::TraceRing<TracePtr> ring;
+  detail::Doorbell bell;  // wakes the thread: a full batch, a flush, the stop
+  std::atomic<bool> batch_rung{false};
+  std::atomic<uint64_t> flush_target{0};  // flush() wants the first this many requests done
+  std::atomic<bool> closed{false};        // submit() drops
+  std::atomic<bool> stopping{false};      // the thread is to return
+  std::atomic<bool> shut_down{false};     // shutdown() began
+
+  mutable std::mutex mutex;          // guards `done` and `stats`
   std::condition_variable progress;  // flush() waits on it
-  std::vector<TracePtr> ring;
-  std::size_t head = 0;
-  std::size_t count = 0;
-  // Sequence numbers of accepted requests: the ring is FIFO, so the first `taken_seq` were
-  // taken by the thread and the first `done_seq` are exported or given up.
-  uint64_t accepted_seq = 0;
-  uint64_t taken_seq = 0;
-  uint64_t done_seq = 0;
-  uint64_t flush_seq = 0;
-  bool stopping = false;  // the thread is to exit; submit() drops
-  bool stopped = false;   // shutdown() began
+  uint64_t done = 0;                 // the first this many accepted requests are sent or given up
   ExporterStats stats;
-  // Drops are counted without the lock (submit() may not have it).
+  // Drops are counted without the lock.
   std::atomic<uint64_t> dropped{0};
   std::atomic<uint64_t> spans_dropped{0};
   std::thread thread;
@@ -281,6 +295,7 @@ void Exporter::shutdown(std::chrono::nanoseconds timeout) {
 ExporterStats Exporter::stats() const {
   std::lock_guard lock(impl_->mutex);
   ExporterStats stats = impl_->stats;
+  stats.queued = impl_->ring.pushed();
   stats.dropped = impl_->dropped.load(std::memory_order_relaxed);
   stats.spans_dropped = impl_->spans_dropped.load(std::memory_order_relaxed);
   return stats;

@@ -133,7 +133,7 @@ TEST(ExporterQueue, UnreachableCollectorIsRetriedThenGivenUp) {
   o.max_backoff = 2ms;
   Exporter exporter(o);
   const auto trace = scripted_trace();
-  exporter.submit(trace);
+  EXPECT_TRUE(exporter.submit(trace));
   ASSERT_TRUE(exporter.flush(scaled(5s)));
   const auto stats = exporter.stats();
   EXPECT_EQ(stats.retries, 2u);
@@ -172,13 +172,39 @@ TEST(ExporterQueue, ConcurrentSubmittersAtIdlePriorityCountEveryRequestOnce) {
   EXPECT_EQ(stats.spans_failed, 0u);
 }
 
+TEST(ExporterQueue, AQueueWithRoomRefusesNothingWhileTheThreadWorks) {
+  ScriptServer collector(accept_every_export);
+  ExporterOptions o = options_for(collector);
+  constexpr int kThreads = 4;
+  constexpr int kEach = 500;
+  o.max_queue_size = kThreads * kEach;
+  o.max_batch_size = 2;  // the thread wakes, takes and exports all the while
+  Exporter exporter(o);
+  const auto trace = scripted_trace();
+  std::atomic<uint64_t> refused{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < kEach; ++i) {
+        if (!exporter.submit(trace)) refused.fetch_add(1);
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(refused.load(), 0u);
+  ASSERT_TRUE(exporter.flush(scaled(30s)));
+  const auto stats = exporter.stats();
+  EXPECT_EQ(stats.queued, uint64_t{kThreads * kEach});
+  EXPECT_EQ(stats.spans_exported, stats.queued * otel::to_spans(*trace).size());
+}
+
 TEST(ExporterQueue, DestructorFlushesWhatWasQueued) {
   ScriptServer collector(accept_every_export);
   const auto trace = scripted_trace();
   {
     Exporter exporter(options_for(collector));
-    exporter.submit(trace);
-    exporter.submit(trace);
+    EXPECT_TRUE(exporter.submit(trace));
+    EXPECT_TRUE(exporter.submit(trace));
   }
   ASSERT_TRUE(collector.wait_for_requests(1, scaled(5000ms)));
   EXPECT_NE(collector.requests()[0].request.body.find(trace->hop_span_id(0).hex()),

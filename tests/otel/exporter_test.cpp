@@ -185,7 +185,7 @@ TEST_F(Export, RedirectArrivesAsOneClientSpanPerHopUnderTheRequestSpan) {
   Exporter exporter(options());
   auto trace = traced_get(client, nginx.base_url() + "/redirect");
   ASSERT_EQ(trace->timeline().hops(), 2u);
-  exporter.submit(trace);
+  EXPECT_TRUE(exporter.submit(trace));
   ASSERT_TRUE(exporter.flush(scaled(10s)));
 
   nlohmann::json received = receiver->spans();
@@ -230,7 +230,7 @@ TEST_F(Export, FailedRequestArrivesWithItsErrorType) {
   auto trace =
       traced_get(client, "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/", false);
   Exporter exporter(options());
-  exporter.submit(trace);
+  EXPECT_TRUE(exporter.submit(trace));
   ASSERT_TRUE(exporter.flush(scaled(10s)));
 
   nlohmann::json received = receiver->spans();
@@ -253,7 +253,7 @@ TEST_F(Export, RetriesWithBackoffOn503And429) {
   Exporter exporter(options());
   auto trace = traced_get(client, nginx.base_url() + "/hello");
   receiver->respond_next({503, 429});
-  exporter.submit(trace);
+  EXPECT_TRUE(exporter.submit(trace));
   ASSERT_TRUE(exporter.flush(scaled(10s)));
 
   const auto stats = exporter.stats();
@@ -280,7 +280,7 @@ TEST_F(Export, RetryAfterTakesPrecedenceOverTheBackoff) {
   o.max_backoff = 5s;
   Exporter exporter(o);
   receiver->respond_next({503}, "1");
-  exporter.submit(traced_get(client, nginx.base_url() + "/hello"));
+  EXPECT_TRUE(exporter.submit(traced_get(client, nginx.base_url() + "/hello")));
   ASSERT_TRUE(exporter.flush(scaled(10s)));
   auto posts = receiver->posts();
   ASSERT_EQ(posts.size(), 2u);
@@ -298,7 +298,7 @@ TEST_F(Export, GivesUpOnANonRetryableAnswerAndAfterMaxAttempts) {
   const uint64_t n = otel::to_spans(*trace).size();
 
   receiver->respond_next({400});
-  exporter.submit(trace);
+  EXPECT_TRUE(exporter.submit(trace));
   ASSERT_TRUE(exporter.flush(scaled(10s)));
   auto stats = exporter.stats();
   EXPECT_EQ(stats.retries, 0u);
@@ -306,7 +306,7 @@ TEST_F(Export, GivesUpOnANonRetryableAnswerAndAfterMaxAttempts) {
   EXPECT_NE(stats.last_error.find("400"), std::string::npos) << stats.last_error;
 
   receiver->respond_next({503, 503, 503});
-  exporter.submit(trace);
+  EXPECT_TRUE(exporter.submit(trace));
   ASSERT_TRUE(exporter.flush(scaled(10s)));
   stats = exporter.stats();
   EXPECT_EQ(stats.retries, 1u);
@@ -336,7 +336,7 @@ TEST_F(Export, EnvironmentConfiguresEndpointHeadersAndServiceName) {
   configured->transport =
       std::make_shared<otel::PropagatingTransport>(std::make_shared<Transport>());
   Exporter exporter(*configured);
-  exporter.submit(traced_get(client, nginx.base_url() + "/hello"));
+  EXPECT_TRUE(exporter.submit(traced_get(client, nginx.base_url() + "/hello")));
   ASSERT_TRUE(exporter.flush(scaled(10s)));
 
   auto posts = receiver->posts();
@@ -367,7 +367,7 @@ TEST_F(Export, TracesEndpointFromTheEnvironmentIsUsedAsIs) {
   ASSERT_TRUE(configured);
   configured->schedule_delay = 1h;
   Exporter exporter(*configured);
-  exporter.submit(traced_get(client, nginx.base_url() + "/hello"));
+  EXPECT_TRUE(exporter.submit(traced_get(client, nginx.base_url() + "/hello")));
   ASSERT_TRUE(exporter.flush(scaled(10s)));
   auto posts = receiver->posts();
   ASSERT_EQ(posts.size(), 1u);
@@ -384,7 +384,7 @@ TEST_F(Export, BatchesHoldAtMostMaxBatchSizeRequests) {
   for (int i = 0; i < 5; ++i) {
     auto trace = traced_get(client, nginx.base_url() + "/hello");
     spans += otel::to_spans(*trace).size();
-    exporter.submit(trace);
+    EXPECT_TRUE(exporter.submit(trace));
   }
   ASSERT_TRUE(exporter.flush(scaled(10s)));
   EXPECT_EQ(exporter.stats().batches, 3u);  // 2 + 2 + 1
@@ -398,7 +398,7 @@ TEST_F(Export, ScheduleDelaySendsWithoutAFlush) {
   ExporterOptions o = options();
   o.schedule_delay = 50ms;
   Exporter exporter(o);
-  exporter.submit(traced_get(client, nginx.base_url() + "/hello"));
+  EXPECT_TRUE(exporter.submit(traced_get(client, nginx.base_url() + "/hello")));
   const auto deadline = std::chrono::steady_clock::now() + scaled(5s);
   while (exporter.stats().batches == 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(10ms);  // polling the counter: the event has no waitable handle
