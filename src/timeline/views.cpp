@@ -11,7 +11,7 @@ namespace httptrace {
 namespace detail {
 
 TimelineAccess::time_point TimelineAccess::hop_end(const Timeline& t, std::size_t index) {
-  const HopRecord& hop = t.hops_[index];
+  const HopRecord& hop = TimelineAccess::hop(t, index);  // throws for a hop out of range
   if (hop.error && hop.finished_at) return *hop.finished_at;
   if (index + 1 < t.hops_.size()) return t.hops_[index + 1].start;
   // put_idle_conn and mark_end itself may come from another thread in any order; every other

@@ -164,6 +164,10 @@ TEST(Phases, OutOfRangeHopThrows) {
   Script s;
   reused(s);
   EXPECT_THROW(s.timeline().phases(1), std::out_of_range);
+  EXPECT_THROW(s.timeline().stamps(1), std::out_of_range);
+  EXPECT_THROW(s.timeline().marks(1), std::out_of_range);
+  EXPECT_THROW(s.timeline().k6(1), std::out_of_range);
+  EXPECT_THROW(s.timeline().har_timings(1), std::out_of_range);
   EXPECT_THROW(s.timeline().events(3), std::out_of_range);
   EXPECT_THROW(s.timeline().har_entry(1), std::out_of_range);
 }
