@@ -5,8 +5,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <climits>
-
 namespace httptrace::otel::detail {
 namespace {
 
@@ -22,7 +20,7 @@ long futex(std::atomic<uint32_t>& word, int op, uint32_t value, const timespec* 
 
 void Doorbell::ring() {
   word_.fetch_add(1, std::memory_order_seq_cst);
-  (void)futex(word_, FUTEX_WAKE_PRIVATE, INT_MAX, nullptr);
+  (void)futex(word_, FUTEX_WAKE_PRIVATE, 1, nullptr);  // one thread sleeps on a bell
 }
 
 void Doorbell::sleep(uint32_t seen, std::chrono::nanoseconds timeout) {

@@ -89,18 +89,14 @@ struct Exporter::Impl {
 
   // Lock-free: a request thread never waits for the export thread.
   bool submit(TracePtr trace) {
-    if (!closed.load(std::memory_order_seq_cst)) {
-      if (const std::optional<uint64_t> ticket = ring.push(trace)) {
-        // The push that fills a batch rings the bell, once: the thread re-arms it when it takes
-        // a batch, so a paused thread is not woken by every request.
-        const uint64_t popped = ring.popped();
-        if (popped <= *ticket && *ticket + 1 - popped >= options.max_batch_size &&
-            !batch_rung.load(std::memory_order_relaxed) &&
-            !batch_rung.exchange(true, std::memory_order_seq_cst)) {
-          bell.ring();
-        }
-        return true;
+    if (!stopping.load(std::memory_order_seq_cst) && ring.push(trace)) {
+      // The push that fills a batch rings the bell, once: the thread re-arms it when it takes
+      // a batch, so a paused thread is not woken by every request.
+      if (queued() >= options.max_batch_size && !batch_rung.load(std::memory_order_relaxed) &&
+          !batch_rung.exchange(true, std::memory_order_seq_cst)) {
+        bell.ring();
       }
+      return true;
     }
     dropped.fetch_add(1, std::memory_order_relaxed);
     spans_dropped.fetch_add(span_count(*trace), std::memory_order_relaxed);
@@ -120,9 +116,8 @@ struct Exporter::Impl {
   void shutdown(std::chrono::nanoseconds timeout) {
     if (shut_down.exchange(true)) return;
     flush(timeout);
-    closed.store(true, std::memory_order_seq_cst);
-    stop();  // an export still running ends now
     stopping.store(true, std::memory_order_seq_cst);
+    stop();  // an export still running ends now
     bell.ring();
     if (thread.joinable()) thread.join();
     abandon_queued();
@@ -253,8 +248,7 @@ struct Exporter::Impl {
   detail::Doorbell bell;  // wakes the thread: a full batch, a flush, the stop
   std::atomic<bool> batch_rung{false};
   std::atomic<uint64_t> flush_target{0};  // flush() wants the first this many requests done
-  std::atomic<bool> closed{false};        // submit() drops
-  std::atomic<bool> stopping{false};      // the thread is to return
+  std::atomic<bool> stopping{false};      // submit() drops, the thread is to return
   std::atomic<bool> shut_down{false};     // shutdown() began
 
   mutable std::mutex mutex;          // guards `done` and `stats`

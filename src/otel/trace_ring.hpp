@@ -57,7 +57,6 @@ class TraceRing {
       std::this_thread::yield();
     }
     std::optional<T> item(std::move(cell.item));
-    cell.item = T();
     cell.seq.store(2 * (ticket + cells_.size()), std::memory_order_release);
     popped_.store(ticket + 1, std::memory_order_seq_cst);
     return item;

@@ -91,12 +91,7 @@ void append_json_string(std::string& out, std::string_view s) {
         case '\t':
           out += "\\t";
           break;
-        case '<':
-        case '>':
-        case '&':
-          append_u_escape(out, c);
-          break;
-        default:  // a control character: the run above took every other one
+        default:  // '<', '>', '&' and the other control characters: the run took the rest
           append_u_escape(out, c);
       }
       ++i;

@@ -54,6 +54,26 @@ ExporterOptions options_for(const ScriptServer& collector) {
   return o;
 }
 
+constexpr int kSubmitThreads = 4;
+constexpr int kSubmitsEach = 500;
+constexpr uint64_t kSubmits = kSubmitThreads * kSubmitsEach;
+
+// kSubmitThreads threads submit `trace` kSubmitsEach times at once; returns how many were
+// refused.
+uint64_t submit_from_threads(Exporter& exporter, const std::shared_ptr<RequestTrace>& trace) {
+  std::atomic<uint64_t> refused{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kSubmitThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < kSubmitsEach; ++i) {
+        if (!exporter.submit(trace)) refused.fetch_add(1);
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  return refused.load();
+}
+
 TEST(ExporterQueue, AFullQueueDropsAndCountsWithoutBlocking) {
   std::promise<void> release;
   std::shared_future<void> released = release.get_future().share();
@@ -150,23 +170,12 @@ TEST(ExporterQueue, ConcurrentSubmittersAtIdlePriorityCountEveryRequestOnce) {
   Exporter exporter(o);
   const auto trace = scripted_trace();
   const uint64_t spans = otel::to_spans(*trace).size();
-  constexpr int kThreads = 4;
-  constexpr int kEach = 500;
-  std::atomic<uint64_t> refused{0};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&] {
-      for (int i = 0; i < kEach; ++i) {
-        if (!exporter.submit(trace)) refused.fetch_add(1);
-      }
-    });
-  }
-  for (auto& thread : threads) thread.join();
+  const uint64_t refused = submit_from_threads(exporter, trace);
   ASSERT_TRUE(exporter.flush(scaled(10s)));
   const auto stats = exporter.stats();
   // Each submit() was queued or dropped, never both, never lost; a drop counts its spans.
-  EXPECT_EQ(stats.queued + stats.dropped, uint64_t{kThreads * kEach});
-  EXPECT_EQ(stats.dropped, refused.load());
+  EXPECT_EQ(stats.queued + stats.dropped, kSubmits);
+  EXPECT_EQ(stats.dropped, refused);
   EXPECT_EQ(stats.spans_dropped, stats.dropped * spans);
   EXPECT_EQ(stats.spans_exported, stats.queued * spans);
   EXPECT_EQ(stats.spans_failed, 0u);
@@ -175,26 +184,14 @@ TEST(ExporterQueue, ConcurrentSubmittersAtIdlePriorityCountEveryRequestOnce) {
 TEST(ExporterQueue, AQueueWithRoomRefusesNothingWhileTheThreadWorks) {
   ScriptServer collector(accept_every_export);
   ExporterOptions o = options_for(collector);
-  constexpr int kThreads = 4;
-  constexpr int kEach = 500;
-  o.max_queue_size = kThreads * kEach;
+  o.max_queue_size = kSubmits;
   o.max_batch_size = 2;  // the thread wakes, takes and exports all the while
   Exporter exporter(o);
   const auto trace = scripted_trace();
-  std::atomic<uint64_t> refused{0};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&] {
-      for (int i = 0; i < kEach; ++i) {
-        if (!exporter.submit(trace)) refused.fetch_add(1);
-      }
-    });
-  }
-  for (auto& thread : threads) thread.join();
-  EXPECT_EQ(refused.load(), 0u);
+  EXPECT_EQ(submit_from_threads(exporter, trace), 0u);
   ASSERT_TRUE(exporter.flush(scaled(30s)));
   const auto stats = exporter.stats();
-  EXPECT_EQ(stats.queued, uint64_t{kThreads * kEach});
+  EXPECT_EQ(stats.queued, kSubmits);
   EXPECT_EQ(stats.spans_exported, stats.queued * otel::to_spans(*trace).size());
 }
 
