@@ -38,6 +38,9 @@ class BodyStream {
   virtual void close() noexcept = 0;
   // The trailer fields, complete once read() returned 0; null if none can come.
   virtual const Header* trailer() const noexcept { return nullptr; }
+  // The ResponseBody's last call on this stream before it drops its reference, on the thread
+  // that holds the body. From then on the transport may reuse the stream for another response.
+  virtual void detach() noexcept {}
 };
 }  // namespace detail
 

@@ -7,12 +7,16 @@ namespace httptrace {
 ResponseBody& ResponseBody::operator=(ResponseBody&& other) noexcept {
   if (this != &other) {
     close();
+    if (stream_) stream_->detach();
     stream_ = std::move(other.stream_);
   }
   return *this;
 }
 
-ResponseBody::~ResponseBody() { close(); }
+ResponseBody::~ResponseBody() {
+  close();
+  if (stream_) stream_->detach();
+}
 
 Result<std::size_t> ResponseBody::read(std::span<std::byte> buf) {
   if (!stream_) return std::size_t{0};

@@ -47,6 +47,7 @@ void Http1BodyStream::reset(Setup setup) {
   eof_ = false;
   error_.reset();
   trailer_.clear();
+  lent_.store(true, std::memory_order_relaxed);  // published with the Response that carries it
 }
 
 Http1BodyStream::~Http1BodyStream() { abandon(); }

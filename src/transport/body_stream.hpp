@@ -3,6 +3,7 @@
 // until close), optional transparent gunzip, and the end of the exchange — at EOF the
 // connection goes back to the pool (put_idle_conn fires inside that read) or is closed.
 
+#include <atomic>
 #include <memory>
 #include <optional>
 
@@ -36,12 +37,17 @@ class Http1BodyStream final : public detail::BodyStream {
   explicit Http1BodyStream(Setup setup);
   ~Http1BodyStream() override;
   // Starts over for a new response (a recycled stream: see PersistConn::spare_body). Only
-  // when nothing else references this stream.
+  // when lent() is false.
   void reset(Setup setup);
+  // Whether a ResponseBody may still use this stream. False once it detached, and everything
+  // that body's thread did to the stream is then visible to the caller (acquire): the
+  // reference count alone cannot promise that, use_count() being a relaxed read.
+  bool lent() const noexcept { return lent_.load(std::memory_order_acquire); }
 
   Result<std::size_t> read(std::span<std::byte> buf) override;
   void close() noexcept override;
   const Header* trailer() const noexcept override;
+  void detach() noexcept override { lent_.store(false, std::memory_order_release); }
 
  private:
   // Body bytes after transfer decoding, before content decoding.
@@ -74,6 +80,9 @@ class Http1BodyStream final : public detail::BodyStream {
   bool eof_ = false;                  // read() returned (or will return) 0
   std::optional<Error> error_;        // sticky
   Header trailer_;
+  // Set when handed out in a ResponseBody; false again at detach(). The body's thread and the
+  // connection's next user meet only through this flag (and the pool, for the connection).
+  std::atomic<bool> lent_{false};
 };
 
 }  // namespace httptrace

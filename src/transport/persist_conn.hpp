@@ -50,8 +50,8 @@ class PersistConn final : public Conn {
   std::string head_buffer;
   // The pool holding this connection's slot; told when the connection is destroyed.
   std::weak_ptr<Pool> pool;
-  // The body stream of this connection's last response, recycled for the next one once no
-  // ResponseBody holds it any more (spec/performance.md P7). While a body is being read the
+  // The body stream of this connection's last response, recycled for the next one once its
+  // ResponseBody detached from it (spec/performance.md P7). While a body is being read the
   // stream holds the connection too; that cycle ends when the body ends or is closed.
   std::shared_ptr<Http1BodyStream> spare_body;
 

@@ -157,7 +157,7 @@ Result<Response> Transport::Impl::round_trip_attempts(const Request& request) {
     Http1BodyStream::Setup setup;
     setup.pool = pool;
     std::shared_ptr<Http1BodyStream>& spare = conn->spare_body;
-    const bool recycle = spare && spare.use_count() == 1;
+    const bool recycle = spare && !spare->lent();
     if (!recycle) spare.reset();
     std::shared_ptr<Http1BodyStream>* slot = &spare;
     setup.conn = std::move(conn);
