@@ -4,9 +4,9 @@
 //
 // A value with cheap copies: copies share their fields until one of them is changed
 // (copy-on-write), so with_context() (Go's WithContext) and the Response's request() cost no
-// allocation. Not thread-safe to mutate; safe to send from several threads at once.
+// allocation. Not thread-safe to mutate; safe to send from several threads at once, and a copy
+// may be read and dropped on any thread while the original changes.
 
-#include <memory>
 #include <string>
 #include <string_view>
 
@@ -20,6 +20,13 @@ namespace httptrace {
 
 class Request {
  public:
+  Request(const Request& other);
+  Request(Request&& other) noexcept;
+  Request& operator=(const Request& other);
+  // A moved-from request may only be assigned to or destroyed.
+  Request& operator=(Request&& other) noexcept;
+  ~Request();
+
   // Parses `url` and checks `method` is a token ("GET", "POST", ...; case kept). Fails with
   // ErrorCode::invalid_request. The scheme is checked when the request is sent
   // (ErrorCode::unsupported_scheme), as in Go.
@@ -53,10 +60,13 @@ class Request {
 
  private:
   struct Fields;
-  Request(std::shared_ptr<Fields> fields, Context context) noexcept;
+  // Takes over one ownership of `fields`.
+  Request(Fields* fields, Context context) noexcept;
   Fields& mutable_fields();
+  static Fields* share(Fields* fields) noexcept;
+  static void release(Fields* fields) noexcept;
 
-  std::shared_ptr<Fields> fields_;
+  Fields* fields_;  // shared with this request's copies; the last one deletes it
   Context context_;
 };
 
