@@ -39,6 +39,8 @@ class Url {
   // "host:port" with the default port filled in, IPv6 bracketed: Go's canonicalAddr, the key of
   // the connection pool and get_conn's argument.
   std::string host_port() const;
+  // host_port() appended to `out`, allocating only if `out` must grow.
+  void append_host_port(std::string& out) const;
   // The decoded path ("/a b").
   std::string_view path() const noexcept { return path_; }
   // The path as it goes on the wire (Go's EscapedPath).

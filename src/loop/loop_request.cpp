@@ -38,7 +38,9 @@ void EventLoop::Impl::start(Task& task) {
     }
   }
   task.https = url.scheme() == "https";
-  task.target = url.host_port();
+  // A recycled task keeps its strings' capacity: appending reuses it.
+  task.target.clear();
+  url.append_host_port(task.target);
   task.key = url.scheme();
   task.key += '|';
   task.key += task.target;

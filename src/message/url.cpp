@@ -286,18 +286,23 @@ uint16_t Url::port_or_default() const noexcept {
 }
 
 std::string Url::host_port() const {
+  std::string out;
+  append_host_port(out);
+  return out;
+}
+
+void Url::append_host_port(std::string& out) const {
   auto [name, port] = split_host_port(host_);
   if (port.empty()) port = default_port(scheme_);
   // net.JoinHostPort: an IPv6 literal (and its zone) goes back into brackets.
   const bool bracket = name.find(':') != std::string_view::npos;
-  std::string out;
-  out.reserve(name.size() + port.size() + 3);
+  // Exactly the size: "127.0.0.1:65535" still fits a std::string's inline buffer.
+  out.reserve(out.size() + name.size() + port.size() + 1 + (bracket ? 2 : 0));
   if (bracket) out += '[';
   out += name;
   if (bracket) out += ']';
   out += ':';
   out += port;
-  return out;
 }
 
 std::string Url::escaped_path() const {

@@ -14,8 +14,7 @@ uint16_t proxy_port(const Url& proxy) {
   return proxy.scheme() == "https" ? 443 : 80;
 }
 
-std::string join_host_port(std::string_view host, uint16_t port) {
-  std::string out;
+void append_host_port(std::string& out, std::string_view host, uint16_t port) {
   if (host.find(':') != std::string_view::npos) {
     out += '[';
     out += host;
@@ -25,7 +24,6 @@ std::string join_host_port(std::string_view host, uint16_t port) {
   }
   out += ':';
   out += std::to_string(port);
-  return out;
 }
 
 // Go: a proxy dial failure reads "proxyconnect tcp: <the dial error>".
@@ -66,12 +64,12 @@ Result<std::unique_ptr<net::Stream>> secure(Transport::Impl& t, std::unique_ptr<
 Result<ConnectMethod> connect_method_for(Transport::Impl& t, const Request& request) {
   const Url& url = request.url();
   ConnectMethod method;
-  method.target = url.host_port();
   if (t.options.proxy) {
     auto proxy = t.options.proxy(request);
     if (!proxy) return fail(std::move(proxy.error()));
     method.proxy = std::move(*proxy);
   }
+  std::string proxy_url;
   if (method.proxy) {
     const Url& proxy = *method.proxy;
     if (proxy.scheme() != "http" && proxy.scheme() != "https") {
@@ -79,12 +77,10 @@ Result<ConnectMethod> connect_method_for(Transport::Impl& t, const Request& requ
                                         proxy.redacted() + " is not supported (use http:// or https://)");
     }
     if (proxy.hostname().empty()) return fail(ErrorCode::proxy, "proxy URL " + proxy.redacted() + " has no host");
-    method.first_hop = join_host_port(proxy.hostname(), proxy_port(proxy));
+    proxy_url = proxy.to_string();
     method.proxy_auth = proxy_authorization(proxy);
     method.tunnel = url.scheme() == "https";
     method.absolute_form = url.scheme() == "http";
-  } else {
-    method.first_hop = method.target;
   }
   if (url.scheme() == "https") {
     auto config = t.tls.get();
@@ -96,17 +92,40 @@ Result<ConnectMethod> connect_method_for(Transport::Impl& t, const Request& requ
     if (!config) return fail(std::move(config.error()));
     method.proxy_tls = std::move(*config);
   }
-  method.key = url.scheme();
-  method.key += '|';
-  if (!method.absolute_form) method.key += method.target;
-  if (method.proxy) {
-    method.key += '|';
-    method.key += method.proxy->to_string();
-  }
   // Both configurations come from the same TlsOptions: one identity stands for both.
-  if (const auto& config = method.tls ? method.tls : method.proxy_tls) {
-    method.key += '|';
-    method.key += config->identity();
+  const auto& config = method.tls ? method.tls : method.proxy_tls;
+  const std::string_view identity = config ? std::string_view(config->identity()) : std::string_view();
+
+  // One reservation covers every piece: a "host:port" is at most its host plus brackets, a
+  // colon and five digits.
+  std::string& text = method.text_;
+  const std::size_t target_bound = url.host().size() + 8;
+  const std::size_t proxy_bound = method.proxy ? proxy_url.size() + method.proxy->hostname().size() + 10 : 0;
+  text.reserve(url.scheme().size() + 2 + target_bound + proxy_bound + identity.size());
+  auto append_target = [&] {
+    const std::size_t pos = text.size();
+    url.append_host_port(text);
+    method.target_ = {pos, text.size() - pos};
+  };
+  text += url.scheme();
+  text += '|';
+  if (!method.absolute_form) append_target();
+  if (method.proxy) {
+    text += '|';
+    text += proxy_url;
+  }
+  if (config) {
+    text += '|';
+    text += identity;
+  }
+  method.key_ = {0, text.size()};
+  if (method.absolute_form) append_target();
+  if (method.proxy) {
+    const std::size_t pos = text.size();
+    append_host_port(text, method.proxy->hostname(), proxy_port(*method.proxy));
+    method.first_hop_ = {pos, text.size() - pos};
+  } else {
+    method.first_hop_ = method.target_;
   }
   return method;
 }
@@ -115,13 +134,13 @@ Result<std::unique_ptr<net::Stream>> establish(Transport::Impl& t, const Request
                                                const ClientTrace* trace) {
   const Url& url = request.url();
   if (!method.proxy) {
-    auto stream = dial(t, request, url.hostname(), url.port_or_default(), method.target, trace);
+    auto stream = dial(t, request, url.hostname(), url.port_or_default(), method.target(), trace);
     if (!stream) return stream;
     if (url.scheme() != "https") return stream;
     return secure(t, std::move(*stream), *method.tls, url.hostname(), url.port_or_default(), request, trace);
   }
   const Url& proxy = *method.proxy;
-  auto stream = dial(t, request, proxy.hostname(), proxy_port(proxy), method.first_hop, trace);
+  auto stream = dial(t, request, proxy.hostname(), proxy_port(proxy), method.first_hop(), trace);
   if (!stream) return fail(proxy_connect_error(std::move(stream.error())));
   if (proxy.scheme() == "https") {
     // TLS to the proxy itself: its own pair of TLS hooks (trace-semantics §2 TLSHandshakeStart).
@@ -129,7 +148,7 @@ Result<std::unique_ptr<net::Stream>> establish(Transport::Impl& t, const Request
     if (!stream) return fail(proxy_connect_error(std::move(stream.error())));
   }
   if (!method.tunnel) return stream;
-  stream = open_tunnel(std::move(*stream), method.target, method.proxy_auth, t.options.user_agent, request.context(),
+  stream = open_tunnel(std::move(*stream), method.target(), method.proxy_auth, t.options.user_agent, request.context(),
                        t.limits);
   if (!stream) return stream;
   return secure(t, std::move(*stream), *method.tls, url.hostname(), url.port_or_default(), request, trace);

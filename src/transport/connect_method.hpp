@@ -20,19 +20,39 @@ struct ConnectMethod {
   std::optional<Url> proxy;
   bool tunnel = false;         // https target through a proxy: CONNECT, then TLS to the target
   bool absolute_form = false;  // http target through a proxy: "GET http://host/path HTTP/1.1"
-  std::string first_hop;       // "host:port" dialed — get_conn's argument (the proxy's when proxied)
-  std::string target;          // the target's "host:port" (the CONNECT authority)
   std::string proxy_auth;      // "Basic ..." from the proxy URL's userinfo, or ""
   std::shared_ptr<tls::ClientConfig> tls;        // for an https target
   std::shared_ptr<tls::ClientConfig> proxy_tls;  // for an https proxy (never offers h2)
+
   // The pool key: scheme, target (omitted for plain http through a proxy, which Go shares
   // across targets: §5 j1), the proxy URL with its credentials (bad-inputs H52: two sets of
   // proxy credentials never share a connection), the TLS identity (I56).
-  std::string key;
+  std::string_view key() const noexcept { return slice(key_); }
+  // The target's "host:port" (the CONNECT authority).
+  std::string_view target() const noexcept { return slice(target_); }
+  // "host:port" dialed: get_conn's argument (the proxy's when proxied).
+  std::string_view first_hop() const noexcept { return slice(first_hop_); }
+
+ private:
+  friend Result<ConnectMethod> connect_method_for(Transport::Impl& transport, const Request& request);
+  struct Slice {
+    std::size_t pos = 0;
+    std::size_t size = 0;
+  };
+  std::string_view slice(Slice s) const noexcept { return std::string_view(text_).substr(s.pos, s.size); }
+
+  // The key, then whichever of target and first hop it does not contain: one string, so that a
+  // request on a pooled connection allocates once here (spec/performance.md P7). Slices, not
+  // views, so that moving a ConnectMethod keeps them valid.
+  std::string text_;
+  Slice key_;
+  Slice target_;
+  Slice first_hop_;
 };
 
-
-
+// How `request` travels with `transport`'s options: the proxy (if any), TLS configurations and
+// the pool key. Fails with ErrorCode::proxy for an unusable proxy URL, or the TLS
+// configuration's error.
 [[nodiscard]] Result<ConnectMethod> connect_method_for(Transport::Impl& transport, const Request& request);
 
 // Dials the first hop and builds the stream stack: TCP, TLS to an https proxy, the CONNECT

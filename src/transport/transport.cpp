@@ -87,10 +87,10 @@ Result<Response> Transport::Impl::round_trip_attempts(const Request& request) {
   int h2_retries = kH2Retries;
 
   for (;;) {
-    call_hook(trace, &ClientTrace::get_conn, std::string_view(method->first_hop));
+    call_hook(trace, &ClientTrace::get_conn, method->first_hop());
     H2Claim claim;
     if (h2_possible) {
-      auto claimed = h2->claim(method->key, ctx);
+      auto claimed = h2->claim(method->key(), ctx);
       if (!claimed) return fail(std::move(claimed.error()));
       claim = std::move(*claimed);
       if (claim.conn) {
@@ -99,7 +99,7 @@ Result<Response> Transport::Impl::round_trip_attempts(const Request& request) {
         return response;
       }
     }
-    auto lease = pool->acquire(method->key, ctx);
+    auto lease = pool->acquire(method->key(), ctx);
     if (!lease) return fail(std::move(lease.error()));
     std::shared_ptr<PersistConn> conn;
     GotConnInfo info;
@@ -111,19 +111,19 @@ Result<Response> Transport::Impl::round_trip_attempts(const Request& request) {
     } else {
       auto stream = establish(*this, request, *method, trace);
       if (!stream) {
-        pool->release_slot(method->key);
+        pool->release_slot(method->key());
         return fail(std::move(stream.error()));
       }
       if (wrap_stream) *stream = wrap_stream(std::move(*stream));
       if (h2_possible && speaks_h2(**stream, options.http2_prior_knowledge)) {
-        pool->release_slot(method->key);  // HTTP/2 connections are H2Conns'
-        auto adopted = h2->adopt(method->key, std::move(*stream), ctx, claim);
+        pool->release_slot(method->key());  // HTTP/2 connections are H2Conns'
+        auto adopted = h2->adopt(method->key(), std::move(*stream), ctx, claim);
         if (!adopted) return fail(std::move(adopted.error()));
         auto response = h2_round_trip(**adopted, h2_attempt);
         if (!response && h2_should_retry(response.error(), request, h2_retries)) continue;
         return response;
       }
-      conn = pool->adopt(std::make_unique<PersistConn>(std::move(*stream), method->key));
+      conn = pool->adopt(std::make_unique<PersistConn>(std::move(*stream), std::string(method->key())));
     }
     claim.spoke_http1();
     info.conn = conn.get();

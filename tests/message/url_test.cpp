@@ -445,7 +445,18 @@ TEST(Url, HostPortFillsInTheSchemeDefaultAndBracketsIpv6) {
     const Url url = parse_ok(c.in);
     EXPECT_EQ(url.host_port(), c.host_port);
     EXPECT_EQ(url.port_or_default(), c.port_or_default);
+    std::string appended = "key|";
+    url.append_host_port(appended);
+    EXPECT_EQ(appended, "key|" + std::string(c.host_port));
   }
+}
+
+TEST(Url, ALoopbackHostPortFitsAStringsInlineBuffer) {
+  // The pool key's target on every request (spec/performance.md P7): no heap for the longest
+  // IPv4 loopback form.
+  const std::string host_port = parse_ok("http://127.0.0.1:65535/").host_port();
+  EXPECT_EQ(host_port, "127.0.0.1:65535");
+  EXPECT_EQ(host_port.capacity(), std::string().capacity());
 }
 
 TEST(Url, RequestUriIsTheEscapedPathOrSlashPlusTheQuery) {
