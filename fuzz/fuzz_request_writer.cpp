@@ -88,15 +88,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
     std::string value = fdp.ConsumeRandomLengthString(32);
     request.header().add(key, value);
   }
-  if (auto checked = check_request(request); !checked) {
+  // As the transport writes it.
+  const std::string target = request.url().request_uri();
+  if (auto checked = check_request(request, target); !checked) {
     const ErrorCode code = checked.error().code();
     check(code == ErrorCode::invalid_request || code == ErrorCode::unsupported_scheme,
           "check_request code");
     return 0;
   }
 
-  // As the transport writes it.
-  const std::string target = request.url().request_uri();
   const std::string host =
       host_without_zone(request.host().empty() ? request.url().host() : request.host());
   http1::RequestHead head;

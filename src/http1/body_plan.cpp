@@ -26,25 +26,47 @@ std::optional<uint64_t> parse_digits(std::string_view digits) noexcept {
   return n;
 }
 
-// The fields plan_body looks at, found in one pass over the header.
+constexpr std::string_view kTransferEncoding = "Transfer-Encoding";
+constexpr std::string_view kContentLength = "Content-Length";
+constexpr std::string_view kConnection = "Connection";
+
+// Where one framing field's values are: the first field's index and how many there are.
+struct FieldRef {
+  std::size_t first = 0;
+  std::size_t count = 0;
+  explicit operator bool() const noexcept { return count > 0; }
+};
+
+// The fields plan_body looks at, found in one pass over the fields (not over Header's grouped
+// iteration, which compares every key with those before it: this runs on every response).
 struct FramingFields {
-  std::optional<Header::Values> transfer_encoding;
-  std::optional<Header::Values> content_length;
-  std::optional<Header::Values> connection;
+  FieldRef transfer_encoding;
+  FieldRef content_length;
+  FieldRef connection;
 };
 
 FramingFields find_framing_fields(const Header& header) {
   FramingFields found;
-  for (auto [key, values] : header) {
-    if (ascii::iequals(key, "Transfer-Encoding")) {
-      found.transfer_encoding = values;
-    } else if (ascii::iequals(key, "Content-Length")) {
-      found.content_length = values;
-    } else if (ascii::iequals(key, "Connection")) {
-      found.connection = values;
-    }
+  for (std::size_t i = 0; i < header.size(); ++i) {
+    const std::string_view key = header.field(i).key;
+    FieldRef* ref = ascii::iequals(key, kTransferEncoding) ? &found.transfer_encoding
+                    : ascii::iequals(key, kContentLength)  ? &found.content_length
+                    : ascii::iequals(key, kConnection)     ? &found.connection
+                                                           : nullptr;
+    if (ref != nullptr && ref->count++ == 0) ref->first = i;
   }
   return found;
+}
+
+// The values of `key`, which `ref` located, in order.
+template <class Visit>
+void for_each_value(const Header& header, FieldRef ref, std::string_view key, Visit&& visit) {
+  for (std::size_t i = ref.first, seen = 0; seen < ref.count; ++i) {
+    const Header::Field field = header.field(i);
+    if (!ascii::iequals(field.key, key)) continue;
+    ++seen;
+    if (!visit(field.value)) return;
+  }
 }
 
 }  // namespace
@@ -75,12 +97,12 @@ Result<BodyPlan> plan_body(const StatusLine& status, const Header& header, bool 
     if (http10) {
       te_on_http10 = true;
     } else {
-      std::size_t count = fields.transfer_encoding->size();
+      std::size_t count = fields.transfer_encoding.count;
       if (count != 1) {
         return fail(ErrorCode::protocol, "unsupported transfer encoding: " + std::to_string(count) +
                                              " Transfer-Encoding fields");
       }
-      std::string_view coding = fields.transfer_encoding->front();
+      std::string_view coding = header.field(fields.transfer_encoding.first).value;
       if (!ascii::iequals(trim_ows(coding), "chunked")) {
         return fail(ErrorCode::protocol,
                     "unsupported transfer encoding " + quote_for_error(coding));
@@ -92,27 +114,30 @@ Result<BodyPlan> plan_body(const StatusLine& status, const Header& header, bool 
   // Transfer-Encoding overrides Content-Length (RFC 9112 §6.3 rule 3); otherwise every value
   // must be valid and agree (rule 6: an unrecoverable error, before any body byte).
   std::optional<uint64_t> length;
+  std::optional<Error> bad_length;
   if (fields.content_length && !chunked) {
-    for (std::string_view value : *fields.content_length) {
+    for_each_value(header, fields.content_length, kContentLength, [&](std::string_view value) {
       auto n = parse_content_length(value);
-      if (!n) return fail(ErrorCode::protocol, "bad Content-Length " + quote_for_error(value));
-      if (length && *length != *n) {
-        return fail(ErrorCode::protocol, "bad Content-Length " + quote_for_error(value) +
-                                             ": differs from " + std::to_string(*length));
+      if (!n) {
+        bad_length = Error(ErrorCode::protocol, "bad Content-Length " + quote_for_error(value));
+      } else if (length && *length != *n) {
+        bad_length = Error(ErrorCode::protocol, "bad Content-Length " + quote_for_error(value) +
+                                                    ": differs from " + std::to_string(*length));
       }
       length = n;
-    }
+      return !bad_length;
+    });
   }
+  if (bad_length) return fail(std::move(*bad_length));
 
   // RFC 9112 §9.3 and Go's shouldClose: any "close" token; HTTP/1.0 needs "keep-alive".
   bool close = false;
   bool keep_alive = false;
-  if (fields.connection) {
-    for (std::string_view value : *fields.connection) {
-      close = close || ascii::list_has_token(value, "close");
-      keep_alive = keep_alive || ascii::list_has_token(value, "keep-alive");
-    }
-  }
+  for_each_value(header, fields.connection, kConnection, [&](std::string_view value) {
+    close = close || ascii::list_has_token(value, "close");
+    keep_alive = keep_alive || ascii::list_has_token(value, "keep-alive");
+    return true;
+  });
   plan.reusable = !close && (!http10 || keep_alive);
   // Desync safety (trace-semantics "Our decisions", RFC rule 7).
   if ((chunked && fields.content_length) || te_on_http10) plan.reusable = false;

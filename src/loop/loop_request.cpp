@@ -24,7 +24,8 @@ void EventLoop::Impl::start(Task& task) {
   if (task.observer != nullptr && task.observer->started) task.observer->started(request);
 
   // Everything that can be refused is refused before any hook fires (bad-inputs J).
-  if (auto checked = check_request(request); !checked)
+  task.request_target = request.url().request_uri();
+  if (auto checked = check_request(request, task.request_target); !checked)
     return complete(task, fail(std::move(checked.error())));
   if (const Error* err = ctx.err()) return complete(task, fail(*err));
   const Url& url = request.url();
@@ -50,7 +51,6 @@ void EventLoop::Impl::start(Task& task) {
     task.key += '|';
     task.key += (*config)->identity();
   }
-  task.request_target = url.request_uri();
   const std::string_view host = request.host().empty() ? url.host() : request.host();
   task.host_header = host_without_zone(host);
   task.requested_gzip = requests_transparent_gzip(request, options);

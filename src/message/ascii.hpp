@@ -2,6 +2,8 @@
 // ASCII helpers shared by the message types and the codecs: locale-free, constexpr where it
 // matters.
 
+#include <array>
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -18,8 +20,8 @@ constexpr bool iequals(std::string_view a, std::string_view b) noexcept {
   return true;
 }
 
-// RFC 9110 §5.6.2 tchar.
-constexpr bool is_token_char(char c) noexcept {
+// RFC 9110 §5.6.2 tchar, computed: is_token_char looks it up.
+constexpr bool compute_token_char(char c) noexcept {
   if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
   switch (c) {
     case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+': case '-':
@@ -29,6 +31,14 @@ constexpr bool is_token_char(char c) noexcept {
       return false;
   }
 }
+inline constexpr std::array<bool, 256> kTokenChars = [] {
+  std::array<bool, 256> table{};
+  for (std::size_t i = 0; i < table.size(); ++i) table[i] = compute_token_char(static_cast<char>(i));
+  return table;
+}();
+
+// RFC 9110 §5.6.2 tchar, from a table: every header name of every response goes through it.
+constexpr bool is_token_char(char c) noexcept { return kTokenChars[static_cast<unsigned char>(c)]; }
 
 constexpr bool is_token(std::string_view s) noexcept {
   if (s.empty()) return false;

@@ -343,8 +343,13 @@ std::string Url::request_uri() const {
     out.reserve(1 + query_size);
     out += '/';
   } else {
-    out.reserve(url_detail::escaped_size(path_, Component::path) + query_size);
-    url_detail::append_escaped(out, path_, Component::path);
+    const std::size_t escaped = url_detail::escaped_size(path_, Component::path);
+    out.reserve(escaped + query_size);
+    if (escaped == path_.size()) {
+      out += path_;  // nothing to escape, the usual case: one copy instead of a byte at a time
+    } else {
+      url_detail::append_escaped(out, path_, Component::path);
+    }
   }
   if (with_query) {
     out += '?';

@@ -44,7 +44,7 @@ std::string host_without_zone(std::string_view host) {
   return out;
 }
 
-Result<void> check_request(const Request& request) {
+Result<void> check_request(const Request& request, std::string_view request_target) {
   const Url& url = request.url();
   if (url.scheme() != "http" && url.scheme() != "https") {
     return fail(ErrorCode::unsupported_scheme, "unsupported protocol scheme \"" + ascii::printable(url.scheme()) + "\"");
@@ -63,8 +63,7 @@ Result<void> check_request(const Request& request) {
   }
   auto header_ok = request.header().validate();
   if (!header_ok) return header_ok;
-  std::string target = url.request_uri();
-  if (std::any_of(target.begin(), target.end(), is_ctl_or_space)) {
+  if (std::any_of(request_target.begin(), request_target.end(), is_ctl_or_space)) {
     return fail(invalid("net/http: can't write control character or space in the request URL"));
   }
   return {};

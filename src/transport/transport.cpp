@@ -70,14 +70,14 @@ Result<Response> Transport::Impl::round_trip_attempts(const Request& request) {
   const Url& url = request.url();
 
   // Everything that can be refused is refused before any hook fires (bad-inputs J).
-  auto checked = check_request(request);
+  std::string request_target = url.request_uri();
+  auto checked = check_request(request, request_target);
   if (!checked) return fail(std::move(checked.error()));
   if (const Error* err = ctx.err()) return fail(*err);
 
   auto method = connect_method_for(*this, request);
   if (!method) return fail(std::move(method.error()));
   // A proxy gets the absolute form (Go writes scheme://URL.Host + RequestURI).
-  std::string request_target = url.request_uri();
   if (method->absolute_form) request_target = std::string(url.scheme()) + "://" + std::string(url.host()) + request_target;
   const std::string_view host = request.host().empty() ? url.host() : request.host();
   const std::string host_header = host_without_zone(host);
