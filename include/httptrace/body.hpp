@@ -110,6 +110,9 @@ class ResponseBody {
   const Header* trailer() const noexcept { return stream_ ? stream_->trailer() : nullptr; }
 
  private:
+  // Closes the stream and tells it this body is done with it (before dropping or replacing it).
+  void let_go() noexcept;
+
   std::shared_ptr<detail::BodyStream> stream_;
 };
 

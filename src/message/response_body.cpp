@@ -6,14 +6,16 @@ namespace httptrace {
 
 ResponseBody& ResponseBody::operator=(ResponseBody&& other) noexcept {
   if (this != &other) {
-    close();
-    if (stream_) stream_->detach();
+    let_go();
     stream_ = std::move(other.stream_);
   }
   return *this;
 }
 
-ResponseBody::~ResponseBody() {
+ResponseBody::~ResponseBody() { let_go(); }
+
+void ResponseBody::let_go() noexcept {
+  // detach() is the last call on the stream: after it the transport may reuse the stream.
   close();
   if (stream_) stream_->detach();
 }

@@ -14,18 +14,6 @@ uint16_t proxy_port(const Url& proxy) {
   return proxy.scheme() == "https" ? 443 : 80;
 }
 
-void append_host_port(std::string& out, std::string_view host, uint16_t port) {
-  if (host.find(':') != std::string_view::npos) {
-    out += '[';
-    out += host;
-    out += ']';
-  } else {
-    out += host;
-  }
-  out += ':';
-  out += std::to_string(port);
-}
-
 // Go: a proxy dial failure reads "proxyconnect tcp: <the dial error>".
 Error proxy_connect_error(Error error) {
   if (error.code() == ErrorCode::canceled || error.code() == ErrorCode::deadline_exceeded) return error;
@@ -100,7 +88,7 @@ Result<ConnectMethod> connect_method_for(Transport::Impl& t, const Request& requ
   // colon and five digits.
   std::string& text = method.text_;
   const std::size_t target_bound = url.host().size() + 8;
-  const std::size_t proxy_bound = method.proxy ? proxy_url.size() + method.proxy->hostname().size() + 10 : 0;
+  const std::size_t proxy_bound = method.proxy ? proxy_url.size() + method.proxy->host().size() + 9 : 0;
   text.reserve(url.scheme().size() + 2 + target_bound + proxy_bound + identity.size());
   auto append_target = [&] {
     const std::size_t pos = text.size();
@@ -121,8 +109,9 @@ Result<ConnectMethod> connect_method_for(Transport::Impl& t, const Request& requ
   method.key_ = {0, text.size()};
   if (method.absolute_form) append_target();
   if (method.proxy) {
+    // Go's canonicalAddr of the proxy URL, as for the target.
     const std::size_t pos = text.size();
-    append_host_port(text, method.proxy->hostname(), proxy_port(*method.proxy));
+    method.proxy->append_host_port(text);
     method.first_hop_ = {pos, text.size() - pos};
   } else {
     method.first_hop_ = method.target_;
