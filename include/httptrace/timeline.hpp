@@ -46,6 +46,7 @@ namespace httptrace {
 
 namespace detail {
 struct HopRecord;
+struct RawEvent;
 struct TimelineAccess;
 class TimelineClock;
 }  // namespace detail
@@ -95,6 +96,19 @@ struct Stamps {
   time_point start, end;
   std::optional<time_point> get_conn, dns_start, dns_done, connect_start, connect_done,
       tls_handshake_start, tls_handshake_done, got_conn, wrote_headers, wrote_request, first_byte;
+};
+
+// One hop in whole microseconds with the facts a load generator counts, read in one pass: the
+// phases of phases() before their conversion to milliseconds (same rules, same absences), the
+// hop's start, and got_conn's reuse facts of the last attempt (as facts().conn has them).
+struct HopMeasure {
+  std::chrono::steady_clock::time_point start;
+  std::optional<int64_t> pool_wait_us, dns_us, connect_us, tls_us, send_us, wait_us, receive_us;
+  int64_t total_us = 0;
+  bool got_conn = false;  // got_conn fired; the three below are meaningful only then
+  bool reused = false;
+  bool was_idle = false;
+  std::chrono::nanoseconds idle_time{0};
 };
 
 // One recorded call, for listings such as `stat -v`. `name` is the hook's C++ name
@@ -205,6 +219,15 @@ struct HopResponse {
   std::optional<uint64_t> body_bytes_read;
 };
 
+// What a Timeline keeps besides its stamps and facts.
+struct TimelineOptions {
+  // false: the request fields written (wrote_header_field, whose hook is then not set) and the
+  // response's header are not kept, so HopRequest::fields and HopResponse::header stay empty
+  // and HAR entries list no headers. Every phase, mark, stamp and fact is recorded as before;
+  // this is the load generator's setting, where the headers are the same on every request.
+  bool header_fields = true;
+};
+
 class Timeline {
   struct Private {};
 
@@ -214,8 +237,10 @@ class Timeline {
   // Timeline. The context owns the Timeline; send requests carrying it (or its descendants).
   // One Timeline per send(): every round trip under the context becomes a hop of it.
   static std::pair<Context, std::shared_ptr<Timeline>> attach(const Context& ctx);
+  static std::pair<Context, std::shared_ptr<Timeline>> attach(const Context& ctx,
+                                                              TimelineOptions options);
 
-  Timeline(Private, const detail::TimelineClock* clock);
+  Timeline(Private, const detail::TimelineClock* clock, TimelineOptions options);
   ~Timeline();
   Timeline(const Timeline&) = delete;
   Timeline& operator=(const Timeline&) = delete;
@@ -226,6 +251,12 @@ class Timeline {
   // head arrived. With `body_bytes_read`, HAR's response sizes use it. Any thread.
   void mark_end();
   void mark_end(uint64_t body_bytes_read);
+
+  // Forgets every hop and the end mark, keeping the buffers, so that the same Timeline and the
+  // context attach() returned record the next send() from scratch: a loop of requests pays for
+  // attach() once. Only between requests: hooks of a request still running under the context
+  // would land in the next one's record. Any thread.
+  void reset();
 
   // Round trips seen so far (redirects + 1); 0 when the request was refused before any.
   std::size_t hops() const;
@@ -240,6 +271,8 @@ class Timeline {
   K6Timings k6(std::size_t hop) const;
   HarTimings har_timings(std::size_t hop) const;
   Stamps stamps(std::size_t hop) const;
+  // What phases(hop), stamps(hop).start and facts(hop).conn tell, for a fraction of their cost.
+  HopMeasure measure(std::size_t hop) const;
   // Milliseconds from the first hop's start to the final hop's start (curl's time_redirect);
   // 0 with fewer than two hops.
   double redirect_ms() const;
@@ -264,8 +297,12 @@ class Timeline {
   friend struct detail::TimelineAccess;
 
   const detail::TimelineClock* clock_;  // null: the real clocks
+  TimelineOptions options_;
   mutable std::mutex mutex_;
   std::vector<detail::HopRecord> hops_;
+  // The first hop's buffers, kept by reset() for the next first hop.
+  std::vector<detail::RawEvent> spare_events_;
+  std::string spare_args_;
   std::optional<std::chrono::steady_clock::time_point> end_mark_;
   std::optional<uint64_t> body_bytes_read_;
 };

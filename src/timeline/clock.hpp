@@ -22,6 +22,7 @@ class TimelineClock {
 // Timeline::attach with `clock` instead of the real clocks; `clock` must outlive the returned
 // context and Timeline.
 std::pair<Context, std::shared_ptr<Timeline>> attach_timeline(const Context& ctx,
-                                                              const TimelineClock& clock);
+                                                              const TimelineClock& clock,
+                                                              TimelineOptions options = {});
 
 }  // namespace httptrace::detail

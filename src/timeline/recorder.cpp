@@ -20,6 +20,13 @@ TimelineAccess::time_point TimelineAccess::steady_now(const Timeline& t) {
   return t.clock_ != nullptr ? t.clock_->steady_now() : std::chrono::steady_clock::now();
 }
 
+void TimelineAccess::reuse_buffers(Timeline& t, HopRecord& hop) noexcept {
+  hop.events = std::move(t.spare_events_);
+  hop.args = std::move(t.spare_args_);
+  t.spare_events_ = {};
+  t.spare_args_ = {};
+}
+
 std::chrono::system_clock::time_point TimelineAccess::system_now(const Timeline& t) {
   return t.clock_ != nullptr ? t.clock_->system_now() : std::chrono::system_clock::now();
 }
@@ -61,6 +68,7 @@ class Recording {
   HopRecord& new_hop(bool round_trip_started = false) {
     auto& hops = TimelineAccess::hops(t_);
     HopRecord& hop = hops.emplace_back();
+    if (hops.size() == 1) TimelineAccess::reuse_buffers(t_, hop);
     hop.start = now_;
     hop.started_at = TimelineAccess::system_now(t_);
     hop.events.reserve(kEventsReserve);
@@ -161,12 +169,16 @@ void record_tls_done(Timeline& t, const TLSConnectionState& state, const Error* 
   }
 }
 
-void record_response(ArgWriter& w, const Response& response) {
+void record_response(ArgWriter& w, const Response& response, bool header_fields) {
   w.put<int32_t>(response.status_code()).str(response.status()).str(response.proto());
   auto length = response.content_length();
   w.put<uint8_t>(length.has_value())
       .put<uint64_t>(length.value_or(0))
       .put<uint8_t>(response.uncompressed());
+  if (!header_fields) {
+    w.put<uint32_t>(0);
+    return;
+  }
   // Field by field in wire order (grouping by key costs a scan per value).
   const auto fields = response.header().fields();
   w.put<uint32_t>(static_cast<uint32_t>(fields.size()));
@@ -175,6 +187,7 @@ void record_response(ArgWriter& w, const Response& response) {
 
 ClientTrace make_trace(std::shared_ptr<Timeline> timeline) {
   Timeline* t = timeline.get();
+  const bool header_fields = TimelineAccess::options(*t).header_fields;
   ClientTrace trace;
   // This capture is what makes the context own the Timeline (one hook holds it: a capture that
   // is not trivially copyable costs std::function an allocation). Every context carrying our
@@ -224,12 +237,14 @@ ClientTrace make_trace(std::shared_ptr<Timeline> timeline) {
   trace.tls_handshake_done = [t](const TLSConnectionState& state, const Error* err) {
     record_tls_done(*t, state, err);
   };
-  trace.wrote_header_field = [t](std::string_view key, const std::vector<std::string>& values) {
-    Recording r(*t);
-    ArgWriter w = r.event(r.current_hop(), EventKind::wrote_header_field);
-    w.str(key).put<uint32_t>(static_cast<uint32_t>(values.size()));
-    for (const std::string& value : values) w.str(value);
-  };
+  if (header_fields) {
+    trace.wrote_header_field = [t](std::string_view key, const std::vector<std::string>& values) {
+      Recording r(*t);
+      ArgWriter w = r.event(r.current_hop(), EventKind::wrote_header_field);
+      w.str(key).put<uint32_t>(static_cast<uint32_t>(values.size()));
+      for (const std::string& value : values) w.str(value);
+    };
+  }
   trace.wrote_headers = [t] {
     Recording r(*t);
     r.event(r.current_hop(), EventKind::wrote_headers);
@@ -261,7 +276,7 @@ detail::RoundTripObserver make_observer(Timeline* t) {
     if (response != nullptr) {
       hop.has_response = true;
       ArgWriter w = r.event(hop, EventKind::response);
-      record_response(w, *response);
+      record_response(w, *response, TimelineAccess::options(*t).header_fields);
       return;
     }
     if (error != nullptr) {
@@ -284,22 +299,43 @@ std::pair<Context, std::shared_ptr<Timeline>> attach_with(const Context& ctx,
 
 namespace detail {
 
-std::shared_ptr<Timeline> TimelineAccess::make(const TimelineClock* clock) {
-  return std::make_shared<Timeline>(Timeline::Private{}, clock);
+std::shared_ptr<Timeline> TimelineAccess::make(const TimelineClock* clock,
+                                               TimelineOptions options) {
+  return std::make_shared<Timeline>(Timeline::Private{}, clock, options);
 }
 
 std::pair<Context, std::shared_ptr<Timeline>> attach_timeline(const Context& ctx,
-                                                              const TimelineClock& clock) {
-  return attach_with(ctx, TimelineAccess::make(&clock));
+                                                              const TimelineClock& clock,
+                                                              TimelineOptions options) {
+  return attach_with(ctx, TimelineAccess::make(&clock, options));
 }
 
 }  // namespace detail
 
-Timeline::Timeline(Private, const detail::TimelineClock* clock) : clock_(clock) {}
+Timeline::Timeline(Private, const detail::TimelineClock* clock, TimelineOptions options)
+    : clock_(clock), options_(options) {}
 Timeline::~Timeline() = default;
 
 std::pair<Context, std::shared_ptr<Timeline>> Timeline::attach(const Context& ctx) {
   return attach_with(ctx, detail::TimelineAccess::make(nullptr));
+}
+
+std::pair<Context, std::shared_ptr<Timeline>> Timeline::attach(const Context& ctx,
+                                                               TimelineOptions options) {
+  return attach_with(ctx, detail::TimelineAccess::make(nullptr, options));
+}
+
+void Timeline::reset() {
+  std::lock_guard lock(mutex_);
+  if (!hops_.empty()) {
+    spare_events_ = std::move(hops_.front().events);
+    spare_args_ = std::move(hops_.front().args);
+    spare_events_.clear();
+    spare_args_.clear();
+  }
+  hops_.clear();
+  end_mark_.reset();
+  body_bytes_read_.reset();
 }
 
 void Timeline::mark_end() {

@@ -38,6 +38,35 @@ Stamps Timeline::stamps(std::size_t hop) const {
                                TimelineAccess::hop_end(*this, hop));
 }
 
+HopMeasure Timeline::measure(std::size_t hop) const {
+  std::lock_guard lock(mutex_);
+  const detail::HopRecord& record = TimelineAccess::hop(*this, hop);
+  const Stamps stamps = detail::select_stamps(record, TimelineAccess::hop_end(*this, hop));
+  const detail::PhaseMicros p = detail::phase_micros(detail::offsets_of(stamps));
+  HopMeasure m;
+  m.start = stamps.start;
+  m.pool_wait_us = p.pool_wait;
+  m.dns_us = p.dns;
+  m.connect_us = p.connect;
+  m.tls_us = p.tls;
+  m.send_us = p.send;
+  m.wait_us = p.wait;
+  m.receive_us = p.receive;
+  m.total_us = p.total;
+  const uint16_t last = record.current_attempt();
+  for (const detail::RawEvent& e : record.events) {
+    if (e.kind != detail::EventKind::got_conn || e.attempt != last) continue;
+    detail::ArgReader r(record.args, e.args);
+    r.get<uint64_t>();  // the Conn id
+    m.idle_time = std::chrono::nanoseconds(r.get<int64_t>());
+    m.got_conn = true;
+    m.reused = (e.flags & detail::kReused) != 0;
+    m.was_idle = (e.flags & detail::kWasIdle) != 0;
+    break;
+  }
+  return m;
+}
+
 Phases Timeline::phases(std::size_t hop) const {
   std::lock_guard lock(mutex_);
   return detail::to_phases(detail::phase_micros(TimelineAccess::offsets(*this, hop)));

@@ -245,5 +245,131 @@ TEST(Recorder, AFailedHopRecordsItsErrorAsAnEvent) {
   EXPECT_FALSE(s.timeline().response(0));
 }
 
+// One keep-alive request on a reused idle connection, at times from `t0` on.
+void reused_request(Script& s, double t0) {
+  s.at(t0).start();
+  s.at(t0 + 1).get_conn();
+  s.at(t0 + 2).got_conn(kConn, true, true, std::chrono::milliseconds(5));
+  s.at(t0 + 3).wrote_headers().wrote_request();
+  s.at(t0 + 7).first_byte();
+  s.at(t0 + 8).respond(testing::make_response(200, "OK", {{"Server", "nginx"}}, 12));
+  s.at(t0 + 9).put_idle_conn();
+  s.at(t0 + 10).mark_end(12);
+}
+
+TEST(Recorder, ResetRecordsTheNextRequestFromScratch) {
+  Script s;
+  s.at(0).start();
+  s.at(1).get_conn();
+  s.at(2).connect_start().connect_done();
+  s.at(3).got_conn(kConn);
+  s.at(4).wrote_request();
+  s.at(5).fail(Error(ErrorCode::timeout, "timeout awaiting response headers"));
+  s.at(6).mark_end();
+  Timeline& t = s.timeline();
+  ASSERT_EQ(t.hops(), 1u);
+
+  t.reset();
+  EXPECT_EQ(t.hops(), 0u);
+  reused_request(s, 100);
+  ASSERT_EQ(t.hops(), 1u);
+  EXPECT_EQ(
+      names(t.events(0)),
+      (std::vector<std::string>{"start", "get_conn", "got_conn", "wrote_headers", "wrote_request",
+                                "got_first_response_byte", "response", "put_idle_conn", "end"}));
+  // Nothing of the first request is left: no connect, no error, the new end mark counted.
+  const Phases p = t.phases(0);
+  EXPECT_FALSE(p.connect);
+  EXPECT_EQ(us(p.total), 10000);
+  EXPECT_EQ(us(p.receive), 3000);
+  EXPECT_EQ(t.stamps(0).start, s.clock().steady_at_ms(100));
+  EXPECT_FALSE(t.facts(0).error);
+  EXPECT_TRUE(t.facts(0).conn->reused);
+  EXPECT_EQ(t.response(0)->body_bytes_read, 12u);
+}
+
+TEST(Recorder, ResetOfAnEmptyTimelineIsHarmless) {
+  Script s;
+  s.timeline().reset();
+  reused_request(s, 0);
+  EXPECT_EQ(s.timeline().hops(), 1u);
+  EXPECT_EQ(us(s.timeline().phases(0).total), 10000);
+}
+
+TEST(Recorder, WithoutHeaderFieldsEveryTimingStaysAndTheHeadersGo) {
+  Script full;
+  Script lean(Context(), TimelineOptions{.header_fields = false});
+  EXPECT_TRUE(full.trace()->wrote_header_field);
+  // No hook: the writer skips the per-field calls altogether.
+  EXPECT_FALSE(lean.trace()->wrote_header_field);
+  reused_request(full, 0);
+  reused_request(lean, 0);
+  const Phases a = full.timeline().phases(0), b = lean.timeline().phases(0);
+  EXPECT_EQ(us(a.pool_wait), us(b.pool_wait));
+  EXPECT_EQ(us(a.send), us(b.send));
+  EXPECT_EQ(us(a.wait), us(b.wait));
+  EXPECT_EQ(us(a.receive), us(b.receive));
+  EXPECT_EQ(us(a.total), us(b.total));
+  const auto response = lean.timeline().response(0);
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status_code, 200);
+  EXPECT_EQ(response->content_length, 12u);
+  EXPECT_EQ(response->header.size(), 0u);
+  EXPECT_EQ(full.timeline().response(0)->header.get("Server"), "nginx");
+  EXPECT_TRUE(lean.timeline().request(0)->fields.empty());
+  EXPECT_EQ(lean.timeline().request(0)->method, "GET");
+}
+
+TEST(Recorder, MeasureAgreesWithPhasesStampsAndFacts) {
+  Script s;
+  s.at(0).start();
+  s.at(1).get_conn();
+  s.at(2).dns_start("localhost");
+  s.at(3).dns_done({IpAddress::parse("127.0.0.1").value()});
+  s.at(4).connect_start().connect_done();
+  s.at(6).got_conn(kConn);
+  s.at(7).wrote_request();
+  s.at(9).first_byte();
+  s.at(10).respond(302, "Found");
+  reused_request(s, 20);
+  Timeline& t = s.timeline();
+  ASSERT_EQ(t.hops(), 2u);
+  for (std::size_t h = 0; h < t.hops(); ++h) {
+    SCOPED_TRACE(h);
+    const HopMeasure m = t.measure(h);
+    const Phases p = t.phases(h);
+    EXPECT_EQ(m.pool_wait_us, us(p.pool_wait));
+    EXPECT_EQ(m.dns_us, us(p.dns));
+    EXPECT_EQ(m.connect_us, us(p.connect));
+    EXPECT_EQ(m.tls_us, us(p.tls));
+    EXPECT_EQ(m.send_us, us(p.send));
+    EXPECT_EQ(m.wait_us, us(p.wait));
+    EXPECT_EQ(m.receive_us, us(p.receive));
+    EXPECT_EQ(m.total_us, us(p.total));
+    EXPECT_EQ(m.start, t.stamps(h).start);
+    const auto conn = t.facts(h).conn;
+    ASSERT_TRUE(conn);
+    EXPECT_TRUE(m.got_conn);
+    EXPECT_EQ(m.reused, conn->reused);
+    EXPECT_EQ(m.was_idle, conn->was_idle);
+    EXPECT_EQ(m.idle_time, conn->idle_time);
+  }
+  EXPECT_EQ(t.measure(0).dns_us, 1000);
+  EXPECT_EQ(t.measure(1).idle_time, std::chrono::milliseconds(5));
+  EXPECT_FALSE(t.measure(1).connect_us);
+  EXPECT_THROW(t.measure(2), std::out_of_range);
+}
+
+TEST(Recorder, MeasureOfAHopWithoutGotConnSaysSo) {
+  Script s;
+  s.at(0).start();
+  s.at(1).get_conn();
+  s.at(2).fail(Error(ErrorCode::canceled, "context canceled"));
+  const HopMeasure m = s.timeline().measure(0);
+  EXPECT_FALSE(m.got_conn);
+  EXPECT_FALSE(m.pool_wait_us);
+  EXPECT_EQ(m.total_us, 2000);
+}
+
 }  // namespace
 }  // namespace httptrace

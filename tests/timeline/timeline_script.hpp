@@ -80,8 +80,8 @@ inline Request make_request(std::string_view method, std::string_view url) {
 
 class Script {
  public:
-  explicit Script(const Context& parent = Context()) {
-    auto [ctx, timeline] = detail::attach_timeline(parent, clock_);
+  explicit Script(const Context& parent = Context(), TimelineOptions options = {}) {
+    auto [ctx, timeline] = detail::attach_timeline(parent, clock_, options);
     ctx_ = std::move(ctx);
     timeline_ = std::move(timeline);
   }
