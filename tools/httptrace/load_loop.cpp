@@ -16,6 +16,8 @@ using namespace std::chrono_literals;
 // this only bounds how late it notices a stopped schedule with no request in flight.
 constexpr auto kIdleWait = 100ms;
 constexpr std::size_t kFlushBytes = 64 * 1024;
+// The headers are the same on every request of a run, and the report does not show them.
+constexpr TimelineOptions kLoadTimeline{.header_fields = false};
 
 TransportOptions loop_options(TransportOptions options, int connections) {
   // Every slot keeps its connection between requests: the pool must hold them all idle.
@@ -30,7 +32,10 @@ TransportOptions loop_options(TransportOptions options, int connections) {
 
 struct LoadLoop::Slot {
   RateSchedule::Ticket ticket;
+  // Without --otlp, one Timeline per slot records request after request (Timeline::reset), and
+  // `request` carries its context: attaching a recorder per request cost more than recording.
   std::shared_ptr<Timeline> timeline;
+  std::optional<Request> request;
   std::shared_ptr<otel::RequestTrace> trace;  // --otlp
   // --otlp: copies of the run's request, used in turn, whose traceparent is rewritten in place.
   // Writing it into a copy shared with anything (the run's request, the previous request's
@@ -57,8 +62,10 @@ void LoadLoop::run(RateSchedule& schedule) {
     const std::chrono::nanoseconds wait = release_due();
     if (active_ == 0) break;
     loop_.run_once(wait);
+    record_samples();
   }
   loop_.run();  // nothing is in flight by now; a no-op kept for safety
+  record_samples();
   if (run_.csv != nullptr && !rows_.empty()) run_.csv->write(rows_);
 }
 
@@ -78,17 +85,30 @@ void LoadLoop::next(Slot& slot) {
 }
 
 void LoadLoop::send(Slot& slot) {
-  auto [ctx, timeline] = Timeline::attach(run_.request.context());
+  if (run_.otlp == nullptr) {
+    if (slot.request) {
+      slot.timeline->reset();
+    } else {
+      auto [ctx, timeline] = Timeline::attach(run_.request.context(), kLoadTimeline);
+      slot.timeline = std::move(timeline);
+      slot.request = run_.request.with_context(std::move(ctx));
+    }
+    submit(slot, *slot.request);
+    return;
+  }
+  auto [ctx, timeline] = Timeline::attach(run_.request.context(), kLoadTimeline);
   slot.timeline = timeline;
-  Request request = run_.request.with_context(ctx);
-  if (run_.otlp != nullptr) {
+  {
     auto [traced_ctx, trace] = run_.otlp->attach(ctx, std::move(timeline));
     std::optional<Request>& copy = slot.traced[slot.turn++ % slot.traced.size()];
     if (!copy) copy = run_.request;
     otel::inject(trace->hop_span_context(0), copy->header());
-    request = copy->with_context(std::move(traced_ctx));
     slot.trace = std::move(trace);
+    submit(slot, copy->with_context(std::move(traced_ctx)));
   }
+}
+
+void LoadLoop::submit(Slot& slot, Request request) {
   Slot* target = &slot;
   loop_.submit(
       std::move(request), [this, target](EventLoop::Completion& done) { finished(*target, done); },
@@ -109,16 +129,23 @@ void LoadLoop::finished(Slot& slot, EventLoop::Completion& completion) {
   } else {
     sample.error = completion.response.error().what();
   }
-  slot.timeline.reset();
-  if (slot.trace) run_.otlp->submit(std::move(slot.trace));
+  if (slot.trace) {
+    slot.timeline.reset();
+    run_.otlp->submit(std::move(slot.trace));
+  }
   if (sample.ok() || !run_.interrupted.load(std::memory_order_relaxed)) {
-    run_.stats.record(sample);
     if (run_.csv != nullptr) {
       append_csv_row(rows_, sample);
       if (rows_.size() >= kFlushBytes) run_.csv->write(rows_);
     }
+    samples_.push_back(std::move(sample));
   }
   next(slot);
+}
+
+void LoadLoop::record_samples() {
+  for (const LoadSample& sample : samples_) run_.stats.record(sample);
+  samples_.clear();
 }
 
 std::chrono::nanoseconds LoadLoop::release_due() {

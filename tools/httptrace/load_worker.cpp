@@ -1,6 +1,5 @@
 #include "load_worker.hpp"
 
-#include <cmath>
 #include <string>
 #include <tuple>
 
@@ -9,41 +8,37 @@ namespace {
 
 using Clock = RateSchedule::Clock;
 
-// Timeline values are whole microseconds written as milliseconds (timeline.hpp), so this is
-// exact.
-int64_t micros(double ms) {
-  return std::llround(ms * 1000.0);
+void add(int64_t& sum, const std::optional<int64_t>& micros) {
+  if (!micros) return;
+  sum = (sum == LoadSample::kAbsent ? 0 : sum) + *micros;
 }
 
-void add(int64_t& sum, const std::optional<double>& ms) {
-  if (!ms) return;
-  sum = (sum == LoadSample::kAbsent ? 0 : sum) + micros(*ms);
-}
-
-void measure_hops(const Timeline& timeline, LoadSample& s) {
+// Sums the hops' phases into `s`; returns when the first hop started.
+Clock::time_point measure_hops(const Timeline& timeline, LoadSample& s) {
   s.phase_us.fill(LoadSample::kAbsent);
+  Clock::time_point started{};
   const std::size_t hops = timeline.hops();
   for (std::size_t h = 0; h < hops; ++h) {
-    const Phases p = timeline.phases(h);
-    add(s.phase_us[static_cast<std::size_t>(LoadPhase::pool_wait)], p.pool_wait);
-    add(s.phase_us[static_cast<std::size_t>(LoadPhase::dns)], p.dns);
-    add(s.phase_us[static_cast<std::size_t>(LoadPhase::connect)], p.connect);
-    add(s.phase_us[static_cast<std::size_t>(LoadPhase::tls)], p.tls);
-    add(s.phase_us[static_cast<std::size_t>(LoadPhase::send)], p.send);
-    add(s.phase_us[static_cast<std::size_t>(LoadPhase::wait)], p.wait);
-    add(s.phase_us[static_cast<std::size_t>(LoadPhase::receive)], p.receive);
-    s.total_us += micros(p.total);
-    const HopFacts facts = timeline.facts(h);
-    if (!facts.conn) continue;
-    ++(facts.conn->reused ? s.reused_conns : s.new_conns);
+    const HopMeasure m = timeline.measure(h);
+    if (h == 0) started = m.start;
+    add(s.phase_us[static_cast<std::size_t>(LoadPhase::pool_wait)], m.pool_wait_us);
+    add(s.phase_us[static_cast<std::size_t>(LoadPhase::dns)], m.dns_us);
+    add(s.phase_us[static_cast<std::size_t>(LoadPhase::connect)], m.connect_us);
+    add(s.phase_us[static_cast<std::size_t>(LoadPhase::tls)], m.tls_us);
+    add(s.phase_us[static_cast<std::size_t>(LoadPhase::send)], m.send_us);
+    add(s.phase_us[static_cast<std::size_t>(LoadPhase::wait)], m.wait_us);
+    add(s.phase_us[static_cast<std::size_t>(LoadPhase::receive)], m.receive_us);
+    s.total_us += m.total_us;
+    if (!m.got_conn) continue;
+    ++(m.reused ? s.reused_conns : s.new_conns);
     if (h + 1 == hops) {
-      s.reused = facts.conn->reused;
-      if (facts.conn->was_idle) {
-        s.idle_us =
-            std::chrono::duration_cast<std::chrono::microseconds>(facts.conn->idle_time).count();
+      s.reused = m.reused;
+      if (m.was_idle) {
+        s.idle_us = std::chrono::duration_cast<std::chrono::microseconds>(m.idle_time).count();
       }
     }
   }
+  return started;
 }
 
 }  // namespace
@@ -53,10 +48,9 @@ LoadSample sample_from(const Timeline& timeline, const RateSchedule::Ticket& tic
   LoadSample s;
   s.index = ticket.index;
   s.scheduled_us = std::chrono::round<std::chrono::microseconds>(ticket.due - run_start).count();
-  measure_hops(timeline, s);
+  const Clock::time_point started = measure_hops(timeline, s);
   int64_t queue = 0;
   if (timeline.hops() > 0) {
-    const auto started = timeline.stamps(0).start;
     queue = std::max<int64_t>(
         0, std::chrono::round<std::chrono::microseconds>(started - ticket.due).count());
   }
@@ -67,7 +61,8 @@ LoadSample sample_from(const Timeline& timeline, const RateSchedule::Ticket& tic
 
 LoadSample send_measured(Client& client, const Request& request, const RateSchedule::Ticket& ticket,
                          Clock::time_point run_start, LoadExport* otlp) {
-  auto [ctx, timeline] = Timeline::attach(request.context());
+  auto [ctx, timeline] =
+      Timeline::attach(request.context(), TimelineOptions{.header_fields = false});
   Context traced = ctx;
   std::shared_ptr<otel::RequestTrace> trace;
   // The worker's PropagatingTransport (load_otlp.hpp propagating()) sets traceparent per hop.
