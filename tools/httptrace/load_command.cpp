@@ -15,6 +15,7 @@
 #include "load_otlp.hpp"
 #include "load_protocol.hpp"
 #include "load_report.hpp"
+#include "load_threads.hpp"
 #include "load_worker.hpp"
 #include "progress_line.hpp"
 #include "terminal.hpp"
@@ -91,12 +92,6 @@ std::expected<Limits, std::string> check_flags(const LoadFlags& flags) {
   return limits;
 }
 
-// Event-loop threads: -t, else one per hardware thread; never more than connections.
-int loop_threads(int requested, int connections) {
-  int threads = requested > 0 ? requested : static_cast<int>(std::thread::hardware_concurrency());
-  return std::clamp(threads, 1, connections);
-}
-
 // Whether the run's request goes through a proxy (or the proxy choice fails: the Client then
 // reports that failure as it always did).
 bool proxied(const TransportOptions& options, const Request& request) {
@@ -154,7 +149,9 @@ int run_load(const LoadFlags& flags, const LoadSettings& settings) {
   // a proxy or HTTP/2 (event_loop.hpp).
   const bool blocking = flags.request.follow_redirects || proxied(options, request) || http2;
   const int connections = flags.concurrency;
-  int worker_count = blocking ? connections : loop_threads(flags.threads, connections);
+  int worker_count = blocking ? connections
+                              : loop_threads(flags.threads, connections, request.url(),
+                                             static_cast<int>(std::thread::hardware_concurrency()));
   if (limits->requests != 0) {
     worker_count =
         static_cast<int>(std::min<uint64_t>(limits->requests, static_cast<uint64_t>(worker_count)));

@@ -103,7 +103,8 @@ CLI::App* add_load_command(CLI::App& app, httptrace::cli::LoadFlags& f) {
   cmd->add_option("-c,--concurrency", f.concurrency,
                   "Requests in flight at once, one connection each (default 50)");
   cmd->add_option("-t,--threads", f.threads,
-                  "Event-loop threads sharing the -c connections (default: one per CPU)")
+                  "Event-loop threads sharing the -c connections (default: one per CPU, half\n"
+                  "of them for a localhost or loopback URL)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("-q,--rate", f.rate,
                   "Requests per second across all workers (open model; default: no limit)");
