@@ -1,12 +1,24 @@
 #include "httptrace/header.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <limits>
 #include <stdexcept>
 
 #include "message/ascii.hpp"
 
 namespace httptrace {
+
+namespace {
+
+// Whether `s` is a view of `bytes`: growing `bytes` would leave it dangling.
+bool points_into(const std::string& bytes, std::string_view s) noexcept {
+  const std::less<const char*> before;
+  return !s.empty() && !before(s.data(), bytes.data()) &&
+         before(s.data(), bytes.data() + bytes.size());
+}
+
+}  // namespace
 
 std::string canonical_key(std::string_view key) {
   std::string out(key);
@@ -31,22 +43,44 @@ bool valid_header_value(std::string_view value) noexcept {
 }
 
 void Header::add(std::string_view key, std::string_view value) {
-  if (!valid_header_name(key)) {
-    add_raw(key, value);
+  if (points_into(bytes_, key) || points_into(bytes_, value)) {
+    const std::string key_copy(key), value_copy(value);
+    add(key_copy, value_copy);
     return;
   }
-  // Canonicalise in place in the buffer: no temporary string.
-  std::size_t offset = bytes_.size();
-  add_raw(key, value);
+  if (bytes_.size() + key.size() + value.size() > std::numeric_limits<uint32_t>::max()) {
+    throw std::length_error("httptrace::Header: more than 4 GiB of header bytes");
+  }
+  Slot slot;
+  slot.key_offset = static_cast<uint32_t>(bytes_.size());
+  slot.key_size = static_cast<uint32_t>(key.size());
+  slot.value_offset = static_cast<uint32_t>(bytes_.size() + key.size());
+  slot.value_size = static_cast<uint32_t>(value.size());
+  // The key is canonicalised as it is copied and checked in the same pass, one table lookup a
+  // byte (every field of every response comes through here); an invalid name is kept as
+  // written, as Go's CanonicalMIMEHeaderKey keeps it.
+  bytes_.resize(bytes_.size() + key.size() + value.size());
+  char* k = bytes_.data() + slot.key_offset;
   bool upper = true;
   for (std::size_t i = 0; i < key.size(); ++i) {
-    char& c = bytes_[offset + i];
-    c = upper ? ascii::to_upper(c) : ascii::to_lower(c);
+    const char c = ascii::kTokenCase[upper][static_cast<unsigned char>(key[i])];
+    if (c == 0) {
+      key.copy(k, key.size());
+      break;
+    }
+    k[i] = c;
     upper = c == '-';
   }
+  value.copy(bytes_.data() + slot.value_offset, value.size());
+  slots_.push_back(slot);
 }
 
 void Header::add_raw(std::string_view key, std::string_view value) {
+  if (points_into(bytes_, key) || points_into(bytes_, value)) {
+    const std::string key_copy(key), value_copy(value);
+    add_raw(key_copy, value_copy);
+    return;
+  }
   if (bytes_.size() + key.size() + value.size() > std::numeric_limits<uint32_t>::max()) {
     throw std::length_error("httptrace::Header: more than 4 GiB of header bytes");
   }
@@ -74,7 +108,9 @@ std::size_t Header::find(std::string_view key, std::size_t from) const noexcept 
   return slots_.size();
 }
 
-bool Header::first_of_key(std::size_t i) const noexcept { return find(key_at(i), 0) == i; }
+bool Header::first_of_key(std::size_t i) const noexcept {
+  return find(key_at(i), 0) == i;
+}
 
 std::optional<std::string_view> Header::get(std::string_view key) const noexcept {
   std::size_t i = find(key, 0);
@@ -84,16 +120,20 @@ std::optional<std::string_view> Header::get(std::string_view key) const noexcept
 
 std::vector<std::string_view> Header::values(std::string_view key) const {
   std::vector<std::string_view> out;
-  for (std::size_t i = find(key, 0); i < slots_.size(); i = find(key, i + 1)) out.push_back(value_at(i));
+  for (std::size_t i = find(key, 0); i < slots_.size(); i = find(key, i + 1))
+    out.push_back(value_at(i));
   return out;
 }
 
-bool Header::has(std::string_view key) const noexcept { return find(key, 0) != slots_.size(); }
+bool Header::has(std::string_view key) const noexcept {
+  return find(key, 0) != slots_.size();
+}
 
 void Header::del(std::string_view key) {
   std::string key_copy(key);
   auto removed = std::remove_if(slots_.begin(), slots_.end(), [&](const Slot& slot) {
-    return ascii::iequals(std::string_view(bytes_.data() + slot.key_offset, slot.key_size), key_copy);
+    return ascii::iequals(std::string_view(bytes_.data() + slot.key_offset, slot.key_size),
+                          key_copy);
   });
   if (removed == slots_.end()) return;
   slots_.erase(removed, slots_.end());

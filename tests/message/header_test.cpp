@@ -103,5 +103,34 @@ TEST(Header, EqualityComparesFieldsInOrder) {
   EXPECT_NE(a, b);
 }
 
+TEST(Header, AddCanonicalisesOnlyValidNames) {
+  Header h;
+  h.add("x-forwarded-FOR", "a");
+  h.add("bad key", "b");
+  h.add("Bad\x80Key", "c");
+  h.add("", "d");
+  h.add("-a--b-", "e");
+  ASSERT_EQ(h.size(), 5u);
+  EXPECT_EQ(h.field(0).key, "X-Forwarded-For");
+  EXPECT_EQ(h.field(1).key, "bad key");
+  EXPECT_EQ(h.field(2).key, "Bad\x80Key");
+  EXPECT_EQ(h.field(3).key, "");
+  EXPECT_EQ(h.field(4).key, "-A--B-");
+  EXPECT_EQ(h.field(4).value, "e");
+}
+
+TEST(Header, AFieldCopiedFromTheSameHeaderSurvivesItsGrowth) {
+  // The key and value point into the header's own buffer, which the add reallocates.
+  Header h;
+  h.add("X-Long-Enough-Key", std::string(40, 'v'));
+  for (int i = 0; i < 20; ++i) h.add(h.field(0).key, h.field(0).value);
+  for (int i = 0; i < 20; ++i) h.add_raw(h.field(1).key, h.field(1).value);
+  ASSERT_EQ(h.size(), 41u);
+  for (std::size_t i = 0; i < h.size(); ++i) {
+    EXPECT_EQ(h.field(i).key, "X-Long-Enough-Key");
+    EXPECT_EQ(h.field(i).value, std::string(40, 'v'));
+  }
+}
+
 }  // namespace
 }  // namespace httptrace
