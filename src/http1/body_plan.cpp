@@ -45,14 +45,20 @@ struct FramingFields {
   FieldRef connection;
 };
 
+// Whether `key` names `field`: Header::add canonicalised every valid name, so the exact
+// spelling is the one to expect; other cases remain possible through Header::add_raw.
+bool names(std::string_view key, std::string_view field) noexcept {
+  return key.size() == field.size() && (key == field || ascii::iequals(key, field));
+}
+
 FramingFields find_framing_fields(const Header& header) {
   FramingFields found;
   for (std::size_t i = 0; i < header.size(); ++i) {
     const std::string_view key = header.field(i).key;
-    FieldRef* ref = ascii::iequals(key, kTransferEncoding) ? &found.transfer_encoding
-                    : ascii::iequals(key, kContentLength)  ? &found.content_length
-                    : ascii::iequals(key, kConnection)     ? &found.connection
-                                                           : nullptr;
+    FieldRef* ref = names(key, kTransferEncoding) ? &found.transfer_encoding
+                    : names(key, kContentLength)  ? &found.content_length
+                    : names(key, kConnection)     ? &found.connection
+                                                  : nullptr;
     if (ref != nullptr && ref->count++ == 0) ref->first = i;
   }
   return found;
@@ -61,9 +67,13 @@ FramingFields find_framing_fields(const Header& header) {
 // The values of `key`, which `ref` located, in order.
 template <class Visit>
 void for_each_value(const Header& header, FieldRef ref, std::string_view key, Visit&& visit) {
+  if (ref.count == 1) {
+    visit(header.field(ref.first).value);
+    return;
+  }
   for (std::size_t i = ref.first, seen = 0; seen < ref.count; ++i) {
     const Header::Field field = header.field(i);
-    if (!ascii::iequals(field.key, key)) continue;
+    if (!names(field.key, key)) continue;
     ++seen;
     if (!visit(field.value)) return;
   }

@@ -25,6 +25,17 @@ std::string decimal(std::size_t n) {
   return std::to_string(n);
 }
 
+// Keys and values already in `header` plus every byte of `section`: an upper bound of what
+// `header` holds once the section's fields are added.
+std::size_t header_bytes_upper_bound(const Header& header, std::string_view section) {
+  std::size_t used = 0;
+  for (std::size_t i = 0; i < header.size(); ++i) {
+    Header::Field field = header.field(i);
+    used += field.key.size() + field.value.size();
+  }
+  return used + section.size();
+}
+
 }  // namespace
 
 std::string quote_for_error(std::string_view s) {
@@ -50,14 +61,15 @@ Result<bool> FieldSectionScanner::scan(std::string_view section, const SectionBu
     if (next > budget.max_bytes) break;
     std::size_t end = lf;
     if (end > line_start_ && section[end - 1] == '\r') --end;
-    std::string_view line = section.substr(line_start_, end - line_start_);
+    const std::size_t start = line_start_;
+    std::string_view line = section.substr(start, end - start);
     line_start_ = search_from_ = next;
     if (line.empty()) {
       complete_ = true;
       length_ = next;
       return true;
     }
-    auto checked = check_line(line);
+    auto checked = check_line(line, start);
     if (!checked) return std::unexpected(std::move(checked.error()));
     if (fields_ > budget.max_fields) {
       return fail(ErrorCode::headers_too_large, std::string(budget.what) + " exceeded " +
@@ -70,7 +82,13 @@ Result<bool> FieldSectionScanner::scan(std::string_view section, const SectionBu
                                                 " bytes; aborted");
 }
 
-Result<void> FieldSectionScanner::check_line(std::string_view line) {
+void FieldSectionScanner::reset() noexcept {
+  line_start_ = search_from_ = fields_ = length_ = 0;
+  complete_ = folded_ = false;
+  recorded_ = 0;
+}
+
+Result<void> FieldSectionScanner::check_line(std::string_view line, std::size_t start) {
   // RFC rules 1 and 4: CR outside a line ending and NUL are rejected, not replaced (Go 1.19
   // accepts both; trace-semantics "Our decisions").
   if (line.find('\r') != std::string_view::npos) {
@@ -84,6 +102,7 @@ Result<void> FieldSectionScanner::check_line(std::string_view line) {
       return fail(ErrorCode::protocol,
                   "malformed MIME header initial line: " + quote_for_error(line));
     }
+    folded_ = true;
     return {};  // obs-fold, unfolded by add_section_fields
   }
   std::size_t colon = line.find(':');
@@ -98,25 +117,36 @@ Result<void> FieldSectionScanner::check_line(std::string_view line) {
                 "malformed MIME header: whitespace before the colon in " + quote_for_error(line));
   }
   ++fields_;
+  if (fields_ <= kRecordedLines) {
+    // Offsets fit: a section is at most the header budget, far below 4 GiB.
+    lines_[recorded_++] = Line{static_cast<uint32_t>(start), static_cast<uint32_t>(start + colon),
+                               static_cast<uint32_t>(start + line.size())};
+  }
   return {};
 }
 
-// Keys and values already in `header` plus every byte of `section`: an upper bound of what
-// `header` holds once the section's fields are added.
-static std::size_t header_bytes_upper_bound(const Header& header, std::string_view section) {
-  std::size_t used = 0;
-  for (std::size_t i = 0; i < header.size(); ++i) {
-    Header::Field field = header.field(i);
-    used += field.key.size() + field.value.size();
+void FieldSectionScanner::add_fields(std::string_view section, Header& header,
+                                     std::string& scratch) const {
+  if (folded_ || fields_ > kRecordedLines) {
+    add_section_fields(section, header, scratch);
+    return;
   }
-  return used + section.size();
+  header.reserve(header_bytes_upper_bound(header, section), header.size() + recorded_);
+  for (std::size_t i = 0; i < recorded_; ++i) {
+    const Line& line = lines_[i];
+    // Go skips a field with an empty name rather than failing the response.
+    if (line.colon == line.start) continue;
+    header.add(section.substr(line.start, line.colon - line.start),
+               trim_ows(section.substr(line.colon + 1, line.end - line.colon - 1)));
+  }
 }
 
 void add_section_fields(std::string_view section, Header& header, std::string& scratch) {
   // One allocation for the bytes and one for the index, not one per growth step: the field
   // count is at most the line count, and the bytes at most the section's.
-  header.reserve(header_bytes_upper_bound(header, section),
-                 header.size() + static_cast<std::size_t>(std::count(section.begin(), section.end(), '\n')));
+  header.reserve(
+      header_bytes_upper_bound(header, section),
+      header.size() + static_cast<std::size_t>(std::count(section.begin(), section.end(), '\n')));
   std::string_view name;
   std::string_view value;
   bool pending = false;

@@ -4,7 +4,9 @@
 // and enforces the byte and field budget while the section is still incomplete, and a builder
 // that turns a validated section into Header fields.
 
+#include <array>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -39,16 +41,34 @@ class FieldSectionScanner {
 
   std::size_t length() const noexcept { return length_; }
   std::size_t fields() const noexcept { return fields_; }
-  void reset() noexcept { *this = FieldSectionScanner(); }
+  // Ready for the next section.
+  void reset() noexcept;
+
+  // Once scan() returned true: adds the section's fields to `header` as add_section_fields
+  // does, from the lines scan() recorded instead of searching the section again. `section` is
+  // what scan() saw.
+  void add_fields(std::string_view section, Header& header, std::string& scratch) const;
 
  private:
-  [[nodiscard]] Result<void> check_line(std::string_view line);
+  [[nodiscard]] Result<void> check_line(std::string_view line, std::size_t start);
+
+  // A field line: its name is [start, colon), its value (untrimmed) [colon + 1, end).
+  struct Line {
+    uint32_t start, colon, end;
+  };
 
   std::size_t line_start_ = 0;   // offset of the line being scanned
   std::size_t search_from_ = 0;  // where the search for its LF resumes
   std::size_t fields_ = 0;
   std::size_t length_ = 0;
   bool complete_ = false;
+  // The first field lines, kept for add_fields. A section with more of them, or with an
+  // obs-fold, is searched again instead (add_section_fields): rare, and a fixed array keeps
+  // parsing free of allocations (performance.md P7).
+  static constexpr std::size_t kRecordedLines = 32;
+  std::array<Line, kRecordedLines> lines_;
+  std::size_t recorded_ = 0;
+  bool folded_ = false;
 };
 
 // Adds the fields of a section FieldSectionScanner accepted to `header` (keys canonical when

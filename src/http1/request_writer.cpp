@@ -42,8 +42,10 @@ std::string_view append_field(std::string& out, std::string_view key, std::strin
   out.append(": ");
   std::size_t start = out.size();
   out.append(value);
-  for (std::size_t i = start; i < out.size(); ++i) {
-    if (out[i] == '\r' || out[i] == '\n') out[i] = ' ';
+  if (value.find('\r') != std::string_view::npos || value.find('\n') != std::string_view::npos) {
+    for (std::size_t i = start; i < out.size(); ++i) {
+      if (out[i] == '\r' || out[i] == '\n') out[i] = ' ';
+    }
   }
   std::size_t size = out.size() - start;
   out.append("\r\n");
@@ -178,7 +180,9 @@ bool write_request_head(const RequestHead& head, std::string& out,
     write_single(out, observer, "Transfer-Encoding", "chunked");
   }
 
-  if (head.header != nullptr) write_caller_fields(out, *head.header, observer, head.omit_caller_proxy_authorization || !head.proxy_authorization.empty());
+  if (head.header != nullptr)
+    write_caller_fields(out, *head.header, observer,
+                        head.omit_caller_proxy_authorization || !head.proxy_authorization.empty());
 
   // The transport's extra header, written like any Header: sorted by key.
   if (head.accept_encoding_gzip) write_single(out, observer, "Accept-Encoding", "gzip");

@@ -96,7 +96,7 @@ Result<std::size_t> ResponseHeadParser::advance(std::string_view in, Header& hea
 
   head_length_ = section_start_ + section_.length();
   header.clear();
-  add_section_fields(in.substr(section_start_, section_.length()), header, scratch_);
+  section_.add_fields(in.substr(section_start_, section_.length()), header, scratch_);
   status_.reason = in.substr(reason_offset_, reason_size_);
   bytes_used_ += head_length_;
   fields_used_ += section_.fields();

@@ -161,6 +161,34 @@ TEST(ResponseHeadParser, SkipsAFieldWithAnEmptyNameLikeGo) {
   EXPECT_EQ(r.fields, (Fields{{"A", "1"}}));
 }
 
+TEST(ResponseHeadParser, MoreFieldsThanTheScannerRecordsKeepTheirOrder) {
+  // The scanner keeps the first 32 field lines for building the header; past them the
+  // section is searched again, with the same result.
+  for (int count : {31, 32, 33, 40}) {
+    SCOPED_TRACE(count);
+    std::string head = "HTTP/1.1 200 OK\r\n";
+    Fields expected;
+    for (int i = 0; i < count; ++i) {
+      if (i == 5) head += ": skipped\r\n";
+      head += "x-n" + std::to_string(i) + ":  v" + std::to_string(i) + " \r\n";
+      expected.emplace_back("X-N" + std::to_string(i), "v" + std::to_string(i));
+    }
+    head += "\r\n";
+    ResponseHeadParser parser;
+    Header header;
+    auto used = parser.feed(head, header);
+    ASSERT_TRUE(used.has_value()) << used.error().message();
+    Fields got;
+    for (const auto& field : header.fields()) got.emplace_back(field.key, field.value);
+    EXPECT_EQ(got, expected);
+    // The same parser, reset, records a small head again.
+    parser.reset();
+    ASSERT_TRUE(parser.feed("HTTP/1.1 204 No Content\r\nA: 1\r\n\r\n", header).has_value());
+    ASSERT_EQ(header.size(), 1u);
+    EXPECT_EQ(header.field(0).value, "1");
+  }
+}
+
 TEST(ResponseHeadParser, IncompleteHeadAsksForMoreInput) {
   HeadResult r = parse("HTTP/1.1 200 OK\r\nX: y");  // bad-inputs A1: the transport reports the EOF
   EXPECT_FALSE(r.complete);
