@@ -293,7 +293,7 @@ Result<bool> ChunkedDecoder::scan_trailer(std::string_view in) {
   if (!complete) return std::unexpected(std::move(complete.error()));
   if (!*complete) return false;
   trailer_.clear();
-  trailer_scan_.add_fields(in.substr(0, trailer_scan_.length()), trailer_, scratch_);
+  add_section_fields(in.substr(0, trailer_scan_.length()), trailer_, scratch_);
   return true;
 }
 

@@ -46,7 +46,8 @@ std::string quote_for_error(std::string_view s) {
   return out;
 }
 
-Result<bool> FieldSectionScanner::scan(std::string_view section, const SectionBudget& budget) {
+Result<bool> FieldSectionScanner::scan(std::string_view section, const SectionBudget& budget,
+                                       FieldLines* lines) {
   if (complete_) return true;
   for (;;) {
     std::size_t lf = section.find('\n', search_from_);
@@ -69,7 +70,7 @@ Result<bool> FieldSectionScanner::scan(std::string_view section, const SectionBu
       length_ = next;
       return true;
     }
-    auto checked = check_line(line, start);
+    auto checked = check_line(line, start, lines);
     if (!checked) return std::unexpected(std::move(checked.error()));
     if (fields_ > budget.max_fields) {
       return fail(ErrorCode::headers_too_large, std::string(budget.what) + " exceeded " +
@@ -82,13 +83,8 @@ Result<bool> FieldSectionScanner::scan(std::string_view section, const SectionBu
                                                 " bytes; aborted");
 }
 
-void FieldSectionScanner::reset() noexcept {
-  line_start_ = search_from_ = fields_ = length_ = 0;
-  complete_ = folded_ = false;
-  recorded_ = 0;
-}
-
-Result<void> FieldSectionScanner::check_line(std::string_view line, std::size_t start) {
+Result<void> FieldSectionScanner::check_line(std::string_view line, std::size_t start,
+                                             FieldLines* lines) {
   // RFC rules 1 and 4: CR outside a line ending and NUL are rejected, not replaced (Go 1.19
   // accepts both; trace-semantics "Our decisions").
   if (line.find('\r') != std::string_view::npos) {
@@ -102,7 +98,7 @@ Result<void> FieldSectionScanner::check_line(std::string_view line, std::size_t 
       return fail(ErrorCode::protocol,
                   "malformed MIME header initial line: " + quote_for_error(line));
     }
-    folded_ = true;
+    if (lines != nullptr) lines->usable_ = false;
     return {};  // obs-fold, unfolded by add_section_fields
   }
   std::size_t colon = line.find(':');
@@ -117,23 +113,28 @@ Result<void> FieldSectionScanner::check_line(std::string_view line, std::size_t 
                 "malformed MIME header: whitespace before the colon in " + quote_for_error(line));
   }
   ++fields_;
-  if (fields_ <= kRecordedLines) {
-    // Offsets fit: a section is at most the header budget, far below 4 GiB.
-    lines_[recorded_++] = Line{static_cast<uint32_t>(start), static_cast<uint32_t>(start + colon),
-                               static_cast<uint32_t>(start + line.size())};
+  if (lines != nullptr && lines->usable_) {
+    if (lines->count_ == FieldLines::kMax) {
+      lines->usable_ = false;
+    } else {
+      // Offsets fit: a section is at most the header budget, far below 4 GiB.
+      lines->lines_[lines->count_++] =
+          FieldLines::Line{static_cast<uint32_t>(start), static_cast<uint32_t>(start + colon),
+                           static_cast<uint32_t>(start + line.size())};
+    }
   }
   return {};
 }
 
-void FieldSectionScanner::add_fields(std::string_view section, Header& header,
-                                     std::string& scratch) const {
-  if (folded_ || fields_ > kRecordedLines) {
+void FieldSectionScanner::add_fields(std::string_view section, const FieldLines& lines,
+                                     Header& header, std::string& scratch) {
+  if (!lines.usable_) {
     add_section_fields(section, header, scratch);
     return;
   }
-  header.reserve(header_bytes_upper_bound(header, section), header.size() + recorded_);
-  for (std::size_t i = 0; i < recorded_; ++i) {
-    const Line& line = lines_[i];
+  header.reserve(header_bytes_upper_bound(header, section), header.size() + lines.count_);
+  for (std::size_t i = 0; i < lines.count_; ++i) {
+    const FieldLines::Line& line = lines.lines_[i];
     // Go skips a field with an empty name rather than failing the response.
     if (line.colon == line.start) continue;
     header.add(section.substr(line.start, line.colon - line.start),

@@ -25,6 +25,32 @@ struct SectionBudget {
   std::string_view what = "server response headers";  // the error message's subject
 };
 
+// Where a section's field lines are, as FieldSectionScanner::scan found them, so that the
+// header can be built without searching the section again. Only the first kMax lines are kept
+// — a fixed array: parsing allocates nothing (performance.md P7) — and a section with more,
+// or with an obs-fold, is searched again instead (rare). Owned by whoever owns the scan: the
+// response head parser has one, the chunked trailer none (it would add to every idle
+// connection's size, P8).
+class FieldLines {
+ public:
+  static constexpr std::size_t kMax = 32;
+  // Ready for the next section.
+  void clear() noexcept {
+    count_ = 0;
+    usable_ = true;
+  }
+
+ private:
+  friend class FieldSectionScanner;
+  // A field line: its name is [start, colon), its value (untrimmed) [colon + 1, end).
+  struct Line {
+    uint32_t start, colon, end;
+  };
+  std::array<Line, kMax> lines_;
+  std::size_t count_ = 0;
+  bool usable_ = true;  // false after an obs-fold or past kMax lines
+};
+
 class FieldSectionScanner {
  public:
   // `section` holds the section from its first byte, with more appended on each call; scanning
@@ -37,38 +63,31 @@ class FieldSectionScanner {
   // not start with SP/HTAB (no whitespace-only lines before the first field), later ones
   // starting with SP/HTAB are obs-folds, and whitespace before the colon is an error when the
   // name is a framing or connection field.
-  [[nodiscard]] Result<bool> scan(std::string_view section, const SectionBudget& budget);
+  //
+  // With `lines`, each accepted field line is also noted there (the same FieldLines on every
+  // call for one section).
+  [[nodiscard]] Result<bool> scan(std::string_view section, const SectionBudget& budget,
+                                  FieldLines* lines = nullptr);
 
   std::size_t length() const noexcept { return length_; }
   std::size_t fields() const noexcept { return fields_; }
-  // Ready for the next section.
-  void reset() noexcept;
+  void reset() noexcept { *this = FieldSectionScanner(); }
 
   // Once scan() returned true: adds the section's fields to `header` as add_section_fields
-  // does, from the lines scan() recorded instead of searching the section again. `section` is
-  // what scan() saw.
-  void add_fields(std::string_view section, Header& header, std::string& scratch) const;
+  // does, from `lines` (which that scan filled) when they are usable. `section` is what scan()
+  // saw.
+  static void add_fields(std::string_view section, const FieldLines& lines, Header& header,
+                         std::string& scratch);
 
  private:
-  [[nodiscard]] Result<void> check_line(std::string_view line, std::size_t start);
-
-  // A field line: its name is [start, colon), its value (untrimmed) [colon + 1, end).
-  struct Line {
-    uint32_t start, colon, end;
-  };
+  [[nodiscard]] Result<void> check_line(std::string_view line, std::size_t start,
+                                        FieldLines* lines);
 
   std::size_t line_start_ = 0;   // offset of the line being scanned
   std::size_t search_from_ = 0;  // where the search for its LF resumes
   std::size_t fields_ = 0;
   std::size_t length_ = 0;
   bool complete_ = false;
-  // The first field lines, kept for add_fields. A section with more of them, or with an
-  // obs-fold, is searched again instead (add_section_fields): rare, and a fixed array keeps
-  // parsing free of allocations (performance.md P7).
-  static constexpr std::size_t kRecordedLines = 32;
-  std::array<Line, kRecordedLines> lines_;
-  std::size_t recorded_ = 0;
-  bool folded_ = false;
 };
 
 // Adds the fields of a section FieldSectionScanner accepted to `header` (keys canonical when

@@ -90,13 +90,14 @@ Result<std::size_t> ResponseHeadParser::advance(std::string_view in, Header& hea
   budget.max_fields = fields_left;
   budget.configured_bytes = limits_.max_header_bytes;
   budget.configured_fields = limits_.max_header_fields;
-  auto complete = section_.scan(in.substr(section_start_), budget);
+  auto complete = section_.scan(in.substr(section_start_), budget, &lines_);
   if (!complete) return std::unexpected(std::move(complete.error()));
   if (!*complete) return 0;
 
   head_length_ = section_start_ + section_.length();
   header.clear();
-  section_.add_fields(in.substr(section_start_, section_.length()), header, scratch_);
+  FieldSectionScanner::add_fields(in.substr(section_start_, section_.length()), lines_, header,
+                                  scratch_);
   status_.reason = in.substr(reason_offset_, reason_size_);
   bytes_used_ += head_length_;
   fields_used_ += section_.fields();
@@ -147,6 +148,7 @@ void ResponseHeadParser::clear_head() noexcept {
   done_ = false;
   section_start_ = 0;
   section_.reset();
+  lines_.clear();
   reason_offset_ = 0;
   reason_size_ = 0;
   head_length_ = 0;

@@ -76,6 +76,7 @@ class ResponseHeadParser {
   bool done_ = false;
   std::size_t section_start_ = 0;  // offset of the first field line (after the status line)
   FieldSectionScanner section_;
+  FieldLines lines_;  // where section_ found the field lines
   std::size_t reason_offset_ = 0;
   std::size_t reason_size_ = 0;
   std::size_t head_length_ = 0;
