@@ -52,6 +52,37 @@ std::string_view append_field(std::string& out, std::string_view key, std::strin
   return std::string_view(out).substr(start, size);
 }
 
+// The values vector handed to wrote_header_field: this thread's reused one, whose strings keep
+// their capacity, so that a warm hook call allocates nothing (performance.md P2) — or a fresh
+// one when a hook writes another request from inside its call and the reused one is taken.
+class ValuesLease {
+ public:
+  ValuesLease() : reused_(!taken_) {
+    if (reused_) taken_ = true;
+  }
+  ~ValuesLease() {
+    if (reused_) taken_ = false;
+  }
+  ValuesLease(const ValuesLease&) = delete;
+  ValuesLease& operator=(const ValuesLease&) = delete;
+
+  // `count` strings, their contents unspecified.
+  std::vector<std::string>& values(std::size_t count) {
+    std::vector<std::string>& v = reused_ ? shared_ : own_;
+    v.resize(count);
+    return v;
+  }
+
+ private:
+  static thread_local std::vector<std::string> shared_;
+  static thread_local bool taken_;
+  bool reused_;
+  std::vector<std::string> own_;
+};
+
+thread_local std::vector<std::string> ValuesLease::shared_;
+thread_local bool ValuesLease::taken_ = false;
+
 class Observer {
  public:
   explicit Observer(const FieldObserver* observer)
@@ -59,7 +90,9 @@ class Observer {
   bool active() const noexcept { return observer_ != nullptr; }
   void single(std::string_view key, std::string_view value) const {
     if (!active()) return;
-    std::vector<std::string> values{std::string(value)};
+    ValuesLease lease;
+    std::vector<std::string>& values = lease.values(1);
+    values[0].assign(value);
     (*observer_)(key, values);
   }
   void many(std::string_view key, const std::vector<std::string>& values) const {
@@ -112,17 +145,18 @@ void write_caller_fields(std::string& out, const Header& header, const Observer&
               return (*a).first < (*b).first;
             });
 
-  std::vector<std::string> observed;
   for (std::size_t i = 0; i < count; ++i) {
     auto [key, values] = *keys[i];
-    for (std::string_view value : values) {
-      std::string_view written = append_field(out, key, trim_value(value));
-      if (observer.active()) observed.emplace_back(written);
+    if (!observer.active()) {
+      for (std::string_view value : values) append_field(out, key, trim_value(value));
+      continue;
     }
-    if (observer.active()) {
-      observer.many(key, observed);
-      observed.clear();
-    }
+    ValuesLease lease;
+    std::vector<std::string>& observed = lease.values(values.size());
+    std::size_t n = 0;
+    for (std::string_view value : values)
+      observed[n++].assign(append_field(out, key, trim_value(value)));
+    observer.many(key, observed);
   }
 }
 

@@ -281,6 +281,54 @@ TEST(RequestWriter, AllocatesNothingButTheOutputWithoutAnObserver) {
   EXPECT_NE(out.find("Content-Length: 12\r\n"), std::string::npos);
 }
 
+TEST(RequestWriter, AWarmObserverCallAllocatesNothing) {
+  Header h;
+  h.add("X-Multi", "a value longer than a short string's buffer");
+  h.add("X-Multi", "second");
+  RequestHead head = get();
+  head.header = &h;
+  head.default_user_agent = "an agent name longer than fifteen bytes";
+  std::size_t calls = 0;
+  const FieldObserver observer = [&](std::string_view, const std::vector<std::string>&) {
+    ++calls;
+  };
+  std::string out;
+  out.reserve(4096);
+  write_request_head(head, out, &observer);  // warms this thread's values vector
+  out.clear();
+  calls = 0;
+  std::size_t before = testing::allocations_on_this_thread();
+  write_request_head(head, out, &observer);
+  EXPECT_EQ(testing::allocations_on_this_thread() - before, 0u);
+  EXPECT_EQ(calls, 3u);  // Host, User-Agent, X-Multi
+}
+
+TEST(RequestWriter, AHookWritingAnotherRequestSeesItsOwnValues) {
+  // The values vector is reused per thread; a request written from inside a hook must not
+  // change what the outer call was handed.
+  RequestHead inner = get();
+  inner.host = "inner.example";
+  Calls outer_calls;
+  std::vector<std::string> inner_hosts;
+  const FieldObserver inner_observer = [&](std::string_view key,
+                                           const std::vector<std::string>& values) {
+    if (key == "Host") inner_hosts = values;
+  };
+  const FieldObserver outer_observer = [&](std::string_view key,
+                                           const std::vector<std::string>& values) {
+    std::string nested;
+    if (key == "Host") write_request_head(inner, nested, &inner_observer);
+    outer_calls.emplace_back(std::string(key), values);
+  };
+  RequestHead outer = get();
+  outer.host = "outer.example";
+  std::string out;
+  write_request_head(outer, out, &outer_observer);
+  ASSERT_FALSE(outer_calls.empty());
+  EXPECT_EQ(outer_calls[0], (Calls::value_type{"Host", {"outer.example"}}));
+  EXPECT_EQ(inner_hosts, (std::vector<std::string>{"inner.example"}));
+}
+
 struct FramingRow {
   const char* method;
   bool has_body;
