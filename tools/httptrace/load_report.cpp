@@ -29,7 +29,9 @@ std::string heading(const LoadOutcome& o, const Palette& palette) {
   const LoadPlan& plan = o.plan;
   std::string out =
       palette.paint(fmt::format("Load: {} {}", plan.method, plan.url), Color::bold) + "\n";
-  std::string how = fmt::format("  {} worker{}, {}", plan.concurrency,
+  // -c: requests in flight, one connection each over HTTP/1.1 (threads are an implementation
+  // detail: a loop thread drives many of them).
+  std::string how = fmt::format("  {} concurrent request{}, {}", plan.concurrency,
                                 plan.concurrency == 1 ? "" : "s", plan.protocol);
   if (plan.requests != 0) how += fmt::format(", {} requests", format_count(plan.requests));
   if (plan.duration.count() > 0)
