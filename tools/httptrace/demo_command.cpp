@@ -154,7 +154,7 @@ int run_demo() {
     tour.note("No HTTPS part: " + tls_note);
   }
 
-  tour.section("A short load run: 2,000 requests from 8 workers",
+  tour.section("A short load run: 2,000 requests, 8 at a time",
                "httptrace load -n 2000 -c 8 " + http + "/hello");
   LoadFlags load;
   load.request.url = http + "/hello";
