@@ -235,7 +235,8 @@ class Timeline {
   // Returns a child of `ctx` that records into a new Timeline — a ClientTrace layered over any
   // trace already there, and the Transport's round-trip notifications that cut hops — and the
   // Timeline. The context owns the Timeline; send requests carrying it (or its descendants).
-  // One Timeline per send(): every round trip under the context becomes a hop of it.
+  // One Timeline per send() (or reset() between sends): every round trip under the context
+  // becomes a hop of it.
   static std::pair<Context, std::shared_ptr<Timeline>> attach(const Context& ctx);
   static std::pair<Context, std::shared_ptr<Timeline>> attach(const Context& ctx,
                                                               TimelineOptions options);

@@ -145,9 +145,8 @@ void FieldSectionScanner::add_fields(std::string_view section, const FieldLines&
 void add_section_fields(std::string_view section, Header& header, std::string& scratch) {
   // One allocation for the bytes and one for the index, not one per growth step: the field
   // count is at most the line count, and the bytes at most the section's.
-  header.reserve(
-      header_bytes_upper_bound(header, section),
-      header.size() + static_cast<std::size_t>(std::count(section.begin(), section.end(), '\n')));
+  header.reserve(header_bytes_upper_bound(header, section),
+                 header.size() + static_cast<std::size_t>(std::count(section.begin(), section.end(), '\n')));
   std::string_view name;
   std::string_view value;
   bool pending = false;

@@ -57,30 +57,30 @@ std::string_view append_field(std::string& out, std::string_view key, std::strin
 // one when a hook writes another request from inside its call and the reused one is taken.
 class ValuesLease {
  public:
-  ValuesLease() : reused_(!taken_) {
-    if (reused_) taken_ = true;
+  ValuesLease() : on_thread_values_(!taken_) {
+    if (on_thread_values_) taken_ = true;
   }
   ~ValuesLease() {
-    if (reused_) taken_ = false;
+    if (on_thread_values_) taken_ = false;
   }
   ValuesLease(const ValuesLease&) = delete;
   ValuesLease& operator=(const ValuesLease&) = delete;
 
   // `count` strings, their contents unspecified.
   std::vector<std::string>& values(std::size_t count) {
-    std::vector<std::string>& v = reused_ ? shared_ : own_;
+    std::vector<std::string>& v = on_thread_values_ ? thread_values_ : own_;
     v.resize(count);
     return v;
   }
 
  private:
-  static thread_local std::vector<std::string> shared_;
+  static thread_local std::vector<std::string> thread_values_;
   static thread_local bool taken_;
-  bool reused_;
+  bool on_thread_values_;
   std::vector<std::string> own_;
 };
 
-thread_local std::vector<std::string> ValuesLease::shared_;
+thread_local std::vector<std::string> ValuesLease::thread_values_;
 thread_local bool ValuesLease::taken_ = false;
 
 class Observer {

@@ -9,12 +9,8 @@
 
 namespace httptrace::ascii {
 
-constexpr char to_lower(char c) noexcept {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
-}
-constexpr char to_upper(char c) noexcept {
-  return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c;
-}
+constexpr char to_lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+constexpr char to_upper(char c) noexcept { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c; }
 
 inline constexpr std::array<unsigned char, 256> kLower = [] {
   std::array<unsigned char, 256> table{};
@@ -38,21 +34,8 @@ constexpr bool iequals(std::string_view a, std::string_view b) noexcept {
 constexpr bool compute_token_char(char c) noexcept {
   if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
   switch (c) {
-    case '!':
-    case '#':
-    case '$':
-    case '%':
-    case '&':
-    case '\'':
-    case '*':
-    case '+':
-    case '-':
-    case '.':
-    case '^':
-    case '_':
-    case '`':
-    case '|':
-    case '~':
+    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+': case '-':
+    case '.': case '^': case '_': case '`': case '|': case '~':
       return true;
     default:
       return false;
@@ -60,15 +43,12 @@ constexpr bool compute_token_char(char c) noexcept {
 }
 inline constexpr std::array<bool, 256> kTokenChars = [] {
   std::array<bool, 256> table{};
-  for (std::size_t i = 0; i < table.size(); ++i)
-    table[i] = compute_token_char(static_cast<char>(i));
+  for (std::size_t i = 0; i < table.size(); ++i) table[i] = compute_token_char(static_cast<char>(i));
   return table;
 }();
 
 // RFC 9110 §5.6.2 tchar, from a table: every header name of every response goes through it.
-constexpr bool is_token_char(char c) noexcept {
-  return kTokenChars[static_cast<unsigned char>(c)];
-}
+constexpr bool is_token_char(char c) noexcept { return kTokenChars[static_cast<unsigned char>(c)]; }
 
 // A token character in upper or lower case, 0 for a byte that is not one: canonicalising a
 // header name and checking it are one table lookup per byte.
@@ -92,9 +72,7 @@ constexpr bool is_token(std::string_view s) noexcept {
 }
 
 // RFC 9110 §5.6.3 optional whitespace.
-constexpr bool is_ows(char c) noexcept {
-  return c == ' ' || c == '\t';
-}
+constexpr bool is_ows(char c) noexcept { return c == ' ' || c == '\t'; }
 
 constexpr std::string_view trim_ows(std::string_view v) noexcept {
   while (!v.empty() && is_ows(v.front())) v.remove_prefix(1);

@@ -108,9 +108,7 @@ std::size_t Header::find(std::string_view key, std::size_t from) const noexcept 
   return slots_.size();
 }
 
-bool Header::first_of_key(std::size_t i) const noexcept {
-  return find(key_at(i), 0) == i;
-}
+bool Header::first_of_key(std::size_t i) const noexcept { return find(key_at(i), 0) == i; }
 
 std::optional<std::string_view> Header::get(std::string_view key) const noexcept {
   std::size_t i = find(key, 0);
@@ -120,20 +118,16 @@ std::optional<std::string_view> Header::get(std::string_view key) const noexcept
 
 std::vector<std::string_view> Header::values(std::string_view key) const {
   std::vector<std::string_view> out;
-  for (std::size_t i = find(key, 0); i < slots_.size(); i = find(key, i + 1))
-    out.push_back(value_at(i));
+  for (std::size_t i = find(key, 0); i < slots_.size(); i = find(key, i + 1)) out.push_back(value_at(i));
   return out;
 }
 
-bool Header::has(std::string_view key) const noexcept {
-  return find(key, 0) != slots_.size();
-}
+bool Header::has(std::string_view key) const noexcept { return find(key, 0) != slots_.size(); }
 
 void Header::del(std::string_view key) {
   std::string key_copy(key);
   auto removed = std::remove_if(slots_.begin(), slots_.end(), [&](const Slot& slot) {
-    return ascii::iequals(std::string_view(bytes_.data() + slot.key_offset, slot.key_size),
-                          key_copy);
+    return ascii::iequals(std::string_view(bytes_.data() + slot.key_offset, slot.key_size), key_copy);
   });
   if (removed == slots_.end()) return;
   slots_.erase(removed, slots_.end());

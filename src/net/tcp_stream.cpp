@@ -61,9 +61,7 @@ TcpStream::TcpStream(int fd) : fd_(fd) {
   }
 }
 
-TcpStream::~TcpStream() {
-  close();
-}
+TcpStream::~TcpStream() { close(); }
 
 void TcpStream::close() noexcept {
   if (fd_ >= 0) {

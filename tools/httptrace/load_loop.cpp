@@ -96,16 +96,15 @@ void LoadLoop::send(Slot& slot) {
     submit(slot, *slot.request);
     return;
   }
+  // --otlp: the exporter keeps each request's Timeline, so each request gets its own.
   auto [ctx, timeline] = Timeline::attach(run_.request.context(), kLoadTimeline);
   slot.timeline = timeline;
-  {
-    auto [traced_ctx, trace] = run_.otlp->attach(ctx, std::move(timeline));
-    std::optional<Request>& copy = slot.traced[slot.turn++ % slot.traced.size()];
-    if (!copy) copy = run_.request;
-    otel::inject(trace->hop_span_context(0), copy->header());
-    slot.trace = std::move(trace);
-    submit(slot, copy->with_context(std::move(traced_ctx)));
-  }
+  auto [traced_ctx, trace] = run_.otlp->attach(ctx, std::move(timeline));
+  std::optional<Request>& copy = slot.traced[slot.turn++ % slot.traced.size()];
+  if (!copy) copy = run_.request;
+  otel::inject(trace->hop_span_context(0), copy->header());
+  slot.trace = std::move(trace);
+  submit(slot, copy->with_context(std::move(traced_ctx)));
 }
 
 void LoadLoop::submit(Slot& slot, Request request) {

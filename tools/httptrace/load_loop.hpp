@@ -1,9 +1,10 @@
 #pragma once
 // `load` on the library's EventLoop: one thread per LoadLoop, each keeping its share of the -c
 // connections busy from one epoll loop — wrk's design, where the blocking workers (one thread
-// per connection) paid a sleep and a wake-up per request. Each request is recorded with its own
-// Timeline (Timeline::attach; the recorder is thread-safe), measured into a LoadSample exactly
-// as the blocking worker measures it, and added to the shared stats (and the CSV).
+// per connection) paid a sleep and a wake-up per request. Each request is recorded by its
+// slot's Timeline (attached once, reset between requests; one per request with --otlp),
+// measured into a LoadSample exactly as the blocking worker measures it, and added to the shared
+// stats (after each loop turn) and the CSV.
 //
 // Closed model: a slot sends its next request as soon as the last one completed. Open model
 // (-q): a slot takes the next ticket at once and, when it is due later, the loop's run_once()
