@@ -97,6 +97,8 @@ class Header {
   }
   bool first_of_key(std::size_t i) const noexcept;
   std::size_t find(std::string_view key, std::size_t from) const noexcept;
+  // add() (`canonical`) and add_raw().
+  void append(std::string_view key, std::string_view value, bool canonical);
 
   std::string bytes_;
   std::vector<Slot> slots_;

@@ -98,13 +98,18 @@ struct Stamps {
       tls_handshake_start, tls_handshake_done, got_conn, wrote_headers, wrote_request, first_byte;
 };
 
-// One hop in whole microseconds with the facts a load generator counts, read in one pass: the
-// phases of phases() before their conversion to milliseconds (same rules, same absences), the
-// hop's start, and got_conn's reuse facts of the last attempt (as facts().conn has them).
+// A hop's phases in whole microseconds: what Phases holds before the conversion to
+// milliseconds (same rules, same absences).
+struct PhaseMicros {
+  std::optional<int64_t> pool_wait, dns, connect, tls, send, wait, receive;
+  int64_t total = 0;
+};
+
+// One hop with the facts a load generator counts, read in one pass: its phases, its start, and
+// got_conn's reuse facts of the last attempt (as facts().conn has them).
 struct HopMeasure {
   std::chrono::steady_clock::time_point start;
-  std::optional<int64_t> pool_wait_us, dns_us, connect_us, tls_us, send_us, wait_us, receive_us;
-  int64_t total_us = 0;
+  PhaseMicros phases;
   bool got_conn = false;  // got_conn fired; the three below are meaningful only then
   bool reused = false;
   bool was_idle = false;

@@ -67,10 +67,6 @@ FramingFields find_framing_fields(const Header& header) {
 // The values of `key`, which `ref` located, in order.
 template <class Visit>
 void for_each_value(const Header& header, FieldRef ref, std::string_view key, Visit&& visit) {
-  if (ref.count == 1) {
-    visit(header.field(ref.first).value);
-    return;
-  }
   for (std::size_t i = ref.first, seen = 0; seen < ref.count; ++i) {
     const Header::Field field = header.field(i);
     if (!names(field.key, key)) continue;

@@ -18,16 +18,28 @@ bool points_into(const std::string& bytes, std::string_view s) noexcept {
          before(s.data(), bytes.data() + bytes.size());
 }
 
+// Writes `key` (key.size() bytes) to `out` in Go's canonical form — the first letter and every
+// letter after '-' upper case, the others lower case — or as it is when it is not a valid name,
+// as Go's CanonicalMIMEHeaderKey keeps it. One table lookup a byte both checks and converts:
+// every field of every response comes through here.
+void write_canonical_key(std::string_view key, char* out) noexcept {
+  bool upper = true;
+  for (std::size_t i = 0; i < key.size(); ++i) {
+    const char c = ascii::kTokenCase[upper][static_cast<unsigned char>(key[i])];
+    if (c == 0) {
+      key.copy(out, key.size());
+      return;
+    }
+    out[i] = c;
+    upper = c == '-';
+  }
+}
+
 }  // namespace
 
 std::string canonical_key(std::string_view key) {
-  std::string out(key);
-  if (!valid_header_name(key)) return out;  // Go keeps invalid keys as they are
-  bool upper = true;
-  for (char& c : out) {
-    c = upper ? ascii::to_upper(c) : ascii::to_lower(c);
-    upper = c == '-';
-  }
+  std::string out(key.size(), '\0');
+  write_canonical_key(key, out.data());
   return out;
 }
 
@@ -43,54 +55,36 @@ bool valid_header_value(std::string_view value) noexcept {
 }
 
 void Header::add(std::string_view key, std::string_view value) {
-  if (points_into(bytes_, key) || points_into(bytes_, value)) {
-    const std::string key_copy(key), value_copy(value);
-    add(key_copy, value_copy);
-    return;
-  }
-  if (bytes_.size() + key.size() + value.size() > std::numeric_limits<uint32_t>::max()) {
+  append(key, value, true);
+}
+
+void Header::add_raw(std::string_view key, std::string_view value) {
+  append(key, value, false);
+}
+
+void Header::append(std::string_view key, std::string_view value, bool canonical) {
+  const std::size_t size = bytes_.size() + key.size() + value.size();
+  if (size > std::numeric_limits<uint32_t>::max()) {
     throw std::length_error("httptrace::Header: more than 4 GiB of header bytes");
+  }
+  if (size > bytes_.capacity() && (points_into(bytes_, key) || points_into(bytes_, value))) {
+    const std::string key_copy(key), value_copy(value);
+    append(key_copy, value_copy, canonical);
+    return;
   }
   Slot slot;
   slot.key_offset = static_cast<uint32_t>(bytes_.size());
   slot.key_size = static_cast<uint32_t>(key.size());
   slot.value_offset = static_cast<uint32_t>(bytes_.size() + key.size());
   slot.value_size = static_cast<uint32_t>(value.size());
-  // The key is canonicalised as it is copied and checked in the same pass, one table lookup a
-  // byte (every field of every response comes through here); an invalid name is kept as
-  // written, as Go's CanonicalMIMEHeaderKey keeps it.
-  bytes_.resize(bytes_.size() + key.size() + value.size());
-  char* k = bytes_.data() + slot.key_offset;
-  bool upper = true;
-  for (std::size_t i = 0; i < key.size(); ++i) {
-    const char c = ascii::kTokenCase[upper][static_cast<unsigned char>(key[i])];
-    if (c == 0) {
-      key.copy(k, key.size());
-      break;
-    }
-    k[i] = c;
-    upper = c == '-';
+  bytes_.resize(size);
+  char* out = bytes_.data() + slot.key_offset;
+  if (canonical) {
+    write_canonical_key(key, out);
+  } else {
+    key.copy(out, key.size());
   }
-  value.copy(bytes_.data() + slot.value_offset, value.size());
-  slots_.push_back(slot);
-}
-
-void Header::add_raw(std::string_view key, std::string_view value) {
-  if (points_into(bytes_, key) || points_into(bytes_, value)) {
-    const std::string key_copy(key), value_copy(value);
-    add_raw(key_copy, value_copy);
-    return;
-  }
-  if (bytes_.size() + key.size() + value.size() > std::numeric_limits<uint32_t>::max()) {
-    throw std::length_error("httptrace::Header: more than 4 GiB of header bytes");
-  }
-  Slot slot;
-  slot.key_offset = static_cast<uint32_t>(bytes_.size());
-  slot.key_size = static_cast<uint32_t>(key.size());
-  bytes_.append(key);
-  slot.value_offset = static_cast<uint32_t>(bytes_.size());
-  slot.value_size = static_cast<uint32_t>(value.size());
-  bytes_.append(value);
+  value.copy(out + key.size(), value.size());
   slots_.push_back(slot);
 }
 

@@ -23,10 +23,7 @@ struct Offsets {
 Offsets offsets_of(const Stamps& stamps);
 
 // timeline.md "Phases", in microseconds.
-struct PhaseMicros {
-  std::optional<int64_t> pool_wait, dns, connect, tls, send, wait, receive;
-  int64_t total = 0;
-};
+using PhaseMicros = httptrace::PhaseMicros;
 PhaseMicros phase_micros(const Offsets& o);
 
 Phases to_phases(const PhaseMicros& p);

@@ -21,10 +21,8 @@ TimelineAccess::time_point TimelineAccess::steady_now(const Timeline& t) {
 }
 
 void TimelineAccess::reuse_buffers(Timeline& t, HopRecord& hop) noexcept {
-  hop.events = std::move(t.spare_events_);
-  hop.args = std::move(t.spare_args_);
-  t.spare_events_ = {};
-  t.spare_args_ = {};
+  hop.events.swap(t.spare_events_);
+  hop.args.swap(t.spare_args_);
 }
 
 std::chrono::system_clock::time_point TimelineAccess::system_now(const Timeline& t) {
@@ -328,8 +326,8 @@ std::pair<Context, std::shared_ptr<Timeline>> Timeline::attach(const Context& ct
 void Timeline::reset() {
   std::lock_guard lock(mutex_);
   if (!hops_.empty()) {
-    spare_events_ = std::move(hops_.front().events);
-    spare_args_ = std::move(hops_.front().args);
+    spare_events_.swap(hops_.front().events);
+    spare_args_.swap(hops_.front().args);
     spare_events_.clear();
     spare_args_.clear();
   }

@@ -42,17 +42,9 @@ HopMeasure Timeline::measure(std::size_t hop) const {
   std::lock_guard lock(mutex_);
   const detail::HopRecord& record = TimelineAccess::hop(*this, hop);
   const Stamps stamps = detail::select_stamps(record, TimelineAccess::hop_end(*this, hop));
-  const detail::PhaseMicros p = detail::phase_micros(detail::offsets_of(stamps));
   HopMeasure m;
   m.start = stamps.start;
-  m.pool_wait_us = p.pool_wait;
-  m.dns_us = p.dns;
-  m.connect_us = p.connect;
-  m.tls_us = p.tls;
-  m.send_us = p.send;
-  m.wait_us = p.wait;
-  m.receive_us = p.receive;
-  m.total_us = p.total;
+  m.phases = detail::phase_micros(detail::offsets_of(stamps));
   const uint16_t last = record.current_attempt();
   for (const detail::RawEvent& e : record.events) {
     if (e.kind != detail::EventKind::got_conn || e.attempt != last) continue;

@@ -338,14 +338,14 @@ TEST(Recorder, MeasureAgreesWithPhasesStampsAndFacts) {
     SCOPED_TRACE(h);
     const HopMeasure m = t.measure(h);
     const Phases p = t.phases(h);
-    EXPECT_EQ(m.pool_wait_us, us(p.pool_wait));
-    EXPECT_EQ(m.dns_us, us(p.dns));
-    EXPECT_EQ(m.connect_us, us(p.connect));
-    EXPECT_EQ(m.tls_us, us(p.tls));
-    EXPECT_EQ(m.send_us, us(p.send));
-    EXPECT_EQ(m.wait_us, us(p.wait));
-    EXPECT_EQ(m.receive_us, us(p.receive));
-    EXPECT_EQ(m.total_us, us(p.total));
+    EXPECT_EQ(m.phases.pool_wait, us(p.pool_wait));
+    EXPECT_EQ(m.phases.dns, us(p.dns));
+    EXPECT_EQ(m.phases.connect, us(p.connect));
+    EXPECT_EQ(m.phases.tls, us(p.tls));
+    EXPECT_EQ(m.phases.send, us(p.send));
+    EXPECT_EQ(m.phases.wait, us(p.wait));
+    EXPECT_EQ(m.phases.receive, us(p.receive));
+    EXPECT_EQ(m.phases.total, us(p.total));
     EXPECT_EQ(m.start, t.stamps(h).start);
     const auto conn = t.facts(h).conn;
     ASSERT_TRUE(conn);
@@ -354,9 +354,9 @@ TEST(Recorder, MeasureAgreesWithPhasesStampsAndFacts) {
     EXPECT_EQ(m.was_idle, conn->was_idle);
     EXPECT_EQ(m.idle_time, conn->idle_time);
   }
-  EXPECT_EQ(t.measure(0).dns_us, 1000);
+  EXPECT_EQ(t.measure(0).phases.dns, 1000);
   EXPECT_EQ(t.measure(1).idle_time, std::chrono::milliseconds(5));
-  EXPECT_FALSE(t.measure(1).connect_us);
+  EXPECT_FALSE(t.measure(1).phases.connect);
   EXPECT_THROW(t.measure(2), std::out_of_range);
 }
 
@@ -367,8 +367,8 @@ TEST(Recorder, MeasureOfAHopWithoutGotConnSaysSo) {
   s.at(2).fail(Error(ErrorCode::canceled, "context canceled"));
   const HopMeasure m = s.timeline().measure(0);
   EXPECT_FALSE(m.got_conn);
-  EXPECT_FALSE(m.pool_wait_us);
-  EXPECT_EQ(m.total_us, 2000);
+  EXPECT_FALSE(m.phases.pool_wait);
+  EXPECT_EQ(m.phases.total, 2000);
 }
 
 }  // namespace

@@ -128,10 +128,7 @@ void LoadLoop::finished(Slot& slot, EventLoop::Completion& completion) {
   } else {
     sample.error = completion.response.error().what();
   }
-  if (slot.trace) {
-    slot.timeline.reset();
-    run_.otlp->submit(std::move(slot.trace));
-  }
+  if (slot.trace) run_.otlp->submit(std::move(slot.trace));
   if (sample.ok() || !run_.interrupted.load(std::memory_order_relaxed)) {
     if (run_.csv != nullptr) {
       append_csv_row(rows_, sample);

@@ -21,14 +21,15 @@ Clock::time_point measure_hops(const Timeline& timeline, LoadSample& s) {
   for (std::size_t h = 0; h < hops; ++h) {
     const HopMeasure m = timeline.measure(h);
     if (h == 0) started = m.start;
-    add(s.phase_us[static_cast<std::size_t>(LoadPhase::pool_wait)], m.pool_wait_us);
-    add(s.phase_us[static_cast<std::size_t>(LoadPhase::dns)], m.dns_us);
-    add(s.phase_us[static_cast<std::size_t>(LoadPhase::connect)], m.connect_us);
-    add(s.phase_us[static_cast<std::size_t>(LoadPhase::tls)], m.tls_us);
-    add(s.phase_us[static_cast<std::size_t>(LoadPhase::send)], m.send_us);
-    add(s.phase_us[static_cast<std::size_t>(LoadPhase::wait)], m.wait_us);
-    add(s.phase_us[static_cast<std::size_t>(LoadPhase::receive)], m.receive_us);
-    s.total_us += m.total_us;
+    const PhaseMicros& p = m.phases;
+    add(s.phase_us[static_cast<std::size_t>(LoadPhase::pool_wait)], p.pool_wait);
+    add(s.phase_us[static_cast<std::size_t>(LoadPhase::dns)], p.dns);
+    add(s.phase_us[static_cast<std::size_t>(LoadPhase::connect)], p.connect);
+    add(s.phase_us[static_cast<std::size_t>(LoadPhase::tls)], p.tls);
+    add(s.phase_us[static_cast<std::size_t>(LoadPhase::send)], p.send);
+    add(s.phase_us[static_cast<std::size_t>(LoadPhase::wait)], p.wait);
+    add(s.phase_us[static_cast<std::size_t>(LoadPhase::receive)], p.receive);
+    s.total_us += p.total;
     if (!m.got_conn) continue;
     ++(m.reused ? s.reused_conns : s.new_conns);
     if (h + 1 == hops) {
