@@ -290,6 +290,36 @@ INSTANTIATE_TEST_SUITE_P(
                 "whitespace before the colon"}),
     [](const auto& info) { return std::string(info.param.name); });
 
+// A NUL, a bare CR or a colon is found wherever it sits in a long line, and however the bytes
+// of the line were split.
+TEST(ResponseHeadParser, AByteThatMattersIsSeenAnywhereInALongLine) {
+  const std::string value(40, 'v');
+  for (std::size_t at = 0; at < value.size(); ++at) {
+    SCOPED_TRACE(at);
+    auto head_with = [&](char c) {
+      std::string v = value;
+      v[at] = c;
+      return "HTTP/1.1 200 OK\r\nX-Long: " + v + "\r\nY: z\r\n\r\n";
+    };
+    HeadResult nul = parse(head_with('\0'));
+    ASSERT_TRUE(nul.error) << nul;
+    EXPECT_NE(nul.message.find("NUL"), std::string::npos) << nul;
+    HeadResult bare_cr = parse(head_with('\r'));
+    ASSERT_TRUE(bare_cr.error) << bare_cr;
+    EXPECT_NE(bare_cr.message.find("bare CR"), std::string::npos) << bare_cr;
+    HeadResult colon = parse(head_with(':'));
+    ASSERT_FALSE(colon.error) << colon;
+    std::string expected = value;
+    expected[at] = ':';
+    // A colon first or last is inside the value, which loses only surrounding whitespace.
+    EXPECT_EQ(colon.fields, (Fields{{"X-Long", expected}, {"Y", "z"}})) << colon;
+  }
+  // The first colon of a name with none of its own ends it, however far in.
+  HeadResult far = parse("HTTP/1.1 200 OK\r\n" + std::string(37, 'n') + ":x:y\r\n\r\n");
+  ASSERT_FALSE(far.error) << far;
+  EXPECT_EQ(far.fields, (Fields{{"N" + std::string(36, 'n'), "x:y"}})) << far;
+}
+
 TEST(ResponseHeadParser, GarbageFailsBeforeItsLineEnds) {
   // An HTTP/0.9 body without a newline is not buffered up to the header limit.
   ResponseHeadParser parser;
