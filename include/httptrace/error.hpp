@@ -42,11 +42,15 @@ std::string_view to_string(ErrorCode code) noexcept;
 // A failure: a code to branch on, the operation and address it concerns, and one line of text
 // a person can act on. Cheap to move; copying copies its strings. Not thread-safe to mutate,
 // safe to read from several threads.
+//
+// What builds or returns an Error is marked [[gnu::cold]]: failing is the rare path, and the
+// hint lets the compiler move that code out of the functions' fast paths, which on a pooled
+// request are slowed by instruction-cache misses more than by instructions (docs/benchmarks.md).
 class Error {
  public:
   // Users make these in hooks (got_1xx_response) and in check_redirect. The message is the
   // whole line what() returns; it must not contain credentials.
-  Error(ErrorCode code, std::string message);
+  [[gnu::cold]] Error(ErrorCode code, std::string message);
 
   ErrorCode code() const noexcept { return code_; }
   // The operation that failed: "dial", "tls handshake", "write", "read headers", "read body",
@@ -71,13 +75,13 @@ class Error {
   std::string_view dns_kind() const noexcept { return dns_kind_; }
 
   // Builders that set the detail fields; each returns *this so they chain.
-  Error& with_message(std::string message);
-  Error& with_op(std::string_view op);
-  Error& with_addr(std::string_view addr);
+  [[gnu::cold]] Error& with_message(std::string message);
+  [[gnu::cold]] Error& with_op(std::string_view op);
+  [[gnu::cold]] Error& with_addr(std::string_view addr);
   Error& with_maybe_sent(bool maybe_sent) noexcept;
   Error& with_proxy_status(int status) noexcept;
-  Error& with_tls_kind(std::string_view kind);
-  Error& with_dns_kind(std::string_view kind);
+  [[gnu::cold]] Error& with_tls_kind(std::string_view kind);
+  [[gnu::cold]] Error& with_dns_kind(std::string_view kind);
 
  private:
   std::string message_;
@@ -96,9 +100,9 @@ template <class T>
 using Result = std::expected<T, Error>;
 
 // Shorthand for returning a failure: `return fail(ErrorCode::protocol, "...");`
-inline std::unexpected<Error> fail(ErrorCode code, std::string message) {
+[[gnu::cold]] inline std::unexpected<Error> fail(ErrorCode code, std::string message) {
   return std::unexpected<Error>(Error(code, std::move(message)));
 }
-inline std::unexpected<Error> fail(Error error) { return std::unexpected<Error>(std::move(error)); }
+[[gnu::cold]] inline std::unexpected<Error> fail(Error error) { return std::unexpected<Error>(std::move(error)); }
 
 }  // namespace httptrace
