@@ -144,7 +144,7 @@ std::vector<TableRow> row_p1_small_keep_alive(const BenchSetup& setup) {
       {"ours", ours(setup, url, kKeepAliveRequests, kKeepAliveWarmup)}};
   if (setup.has_curl)
     contenders.push_back({"libcurl", curl(setup, url, kKeepAliveRequests, kKeepAliveWarmup)});
-  const auto series = alternate(contenders, setup.rounds);
+  const auto series = alternate(contenders, setup.rounds + kP1ExtraRounds);
   std::vector<TableRow> rows;
   rows.push_back(compare("P1", "CPU µs/req, vs floor", series[1], series[0], "floor", kCpu, 1,
                          Goal{1.25, Better::lower}));
@@ -164,11 +164,10 @@ std::vector<TableRow> row_p1_small_keep_alive(const BenchSetup& setup) {
 
 std::vector<TableRow> row_p2_all_hooks(const BenchSetup& setup) {
   const std::string url = setup.server->url("/hello");
-  // Two more rounds than the others: the margin is 3 %, near the noise of a shared machine.
   const auto series =
       alternate({{"ours", ours(setup, url, kKeepAliveRequests, kKeepAliveWarmup)},
                  {"ours+hooks", ours(setup, url, kKeepAliveRequests, kKeepAliveWarmup, "hooks")}},
-                setup.rounds + 2);
+                setup.rounds + kP2ExtraRounds);
   TableRow line = compare("P2", "CPU µs/req, 16 hooks vs none", series[1], series[0],
                           "ours without hooks", kCpu, 1, Goal{1.03, Better::lower});
   if (line.verdict == "MISS") line.note += " (CPU noise is near 3 %: see bench-callgrind)";
