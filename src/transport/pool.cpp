@@ -37,33 +37,48 @@ Pool::HostState& Pool::host_locked(std::string_view key) {
 }
 
 Result<Pool::Lease> Pool::acquire(std::string_view key, const Context& ctx) {
-  std::vector<std::shared_ptr<PersistConn>> doomed;  // closed after the lock is released
   Waiter waiter;
-  {
-    std::lock_guard lock(mu_);
-    close_idle_called_ = false;
-    HostState& host = host_locked(key);
-    const auto now = std::chrono::steady_clock::now();
-    while (!host.idle.empty()) {
-      std::shared_ptr<PersistConn> conn = std::move(host.idle.back());
-      host.idle.pop_back();
-      --idle_total_;
-      const auto idle_time = now - conn->idle_since;
-      bool expired = limits_.idle_conn_timeout.count() > 0 && idle_time > limits_.idle_conn_timeout;
-      if (expired || !conn->stream().idle_alive()) {
-        doomed.push_back(std::move(conn));
-        continue;
+  for (;;) {
+    std::vector<std::shared_ptr<PersistConn>> doomed;  // closed after the lock is released
+    std::shared_ptr<PersistConn> candidate;
+    std::chrono::steady_clock::duration idle_time{};
+    {
+      std::lock_guard lock(mu_);
+      close_idle_called_ = false;
+      HostState& host = host_locked(key);
+      const auto now = std::chrono::steady_clock::now();
+      while (!host.idle.empty()) {
+        std::shared_ptr<PersistConn> conn = std::move(host.idle.back());
+        host.idle.pop_back();
+        --idle_total_;
+        idle_time = now - conn->idle_since;
+        if (limits_.idle_conn_timeout.count() > 0 && idle_time > limits_.idle_conn_timeout) {
+          doomed.push_back(std::move(conn));
+          continue;
+        }
+        candidate = std::move(conn);
+        break;
       }
-      return Lease{std::move(conn), true, std::chrono::duration_cast<std::chrono::nanoseconds>(idle_time)};
+      if (!candidate) {
+        if (limits_.max_conns_per_host <= 0 || host.total < static_cast<std::size_t>(limits_.max_conns_per_host)) {
+          ++host.total;
+          return Lease{};
+        }
+        waiter.event_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (waiter.event_fd < 0) return fail(ErrorCode::network, "eventfd for a connection waiter failed");
+        host.waiters.push_back(&waiter);
+        ++waiting_total_;
+        break;
+      }
     }
-    if (limits_.max_conns_per_host <= 0 || host.total < static_cast<std::size_t>(limits_.max_conns_per_host)) {
-      ++host.total;
-      return Lease{};
+    // Whether the server closed it or sent something while it sat idle (bad-inputs 31, 35) is
+    // a system call, and for TLS maybe a record to process: outside the lock, so that other
+    // requests on this pool do not queue behind it. The connection is ours meanwhile.
+    if (candidate->stream().idle_alive()) {
+      return Lease{std::move(candidate), true, std::chrono::duration_cast<std::chrono::nanoseconds>(idle_time)};
     }
-    waiter.event_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (waiter.event_fd < 0) return fail(ErrorCode::network, "eventfd for a connection waiter failed");
-    host.waiters.push_back(&waiter);
-    ++waiting_total_;
+    // Closed before the next look, so that its slot is free again (on_closed).
+    candidate.reset();
   }
 
   auto ready = net::wait_fd(waiter.event_fd, POLLIN, ctx);

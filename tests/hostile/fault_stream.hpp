@@ -17,6 +17,7 @@
 
 #include "httptrace/transport.hpp"
 #include "net/stream.hpp"
+#include "support/forwarding_stream.hpp"
 #include "transport/stream_wrapper.hpp"
 
 namespace httptrace::testing {
@@ -44,16 +45,15 @@ struct FaultCounters {
   std::atomic<std::size_t> injected{0};
 };
 
-class FaultStream final : public net::Stream {
+class FaultStream final : public ForwardingStream {
  public:
   FaultStream(std::unique_ptr<net::Stream> inner, std::shared_ptr<const FaultPlan> plan,
               std::shared_ptr<FaultCounters> counters, std::size_t conn)
-      : inner_(std::move(inner)),
+      : ForwardingStream(std::move(inner)),
         plan_(std::move(plan)),
         counters_(std::move(counters)),
         conn_(conn) {}
 
-  Result<std::size_t> try_read(std::span<std::byte> buf) override { return inner_->try_read(buf); }
   Result<std::size_t> try_write(std::span<const net::ConstBuffer> parts) override {
     if (plan_->max_write_bytes == 0) return inner_->try_write(parts);
     // Keep only the first max_write_bytes of the gathered parts.
@@ -67,12 +67,6 @@ class FaultStream final : public net::Stream {
     }
     return inner_->try_write(capped);
   }
-  Result<net::Readiness> wait(bool want_read, bool want_write, const Context& ctx,
-                              std::optional<net::TimePoint> op_deadline) override {
-    return inner_->wait(want_read, want_write, ctx, op_deadline);
-  }
-  bool has_buffered_input() const noexcept override { return inner_->has_buffered_input(); }
-  bool idle_alive() noexcept override { return inner_->idle_alive(); }
 
   Result<std::size_t> read(std::span<std::byte> buf, const Context& ctx,
                            std::optional<net::TimePoint> op_deadline) override {
@@ -91,15 +85,6 @@ class FaultStream final : public net::Stream {
     return inner_->write(parts, ctx);
   }
 
-  int fd() const noexcept override { return inner_->fd(); }
-  void close() noexcept override { inner_->close(); }
-  const TLSConnectionState* tls() const noexcept override { return inner_->tls(); }
-  std::shared_ptr<const TLSConnectionState> shared_tls() const noexcept override {
-    return inner_->shared_tls();
-  }
-  const std::string& local_addr() const noexcept override { return inner_->local_addr(); }
-  const std::string& remote_addr() const noexcept override { return inner_->remote_addr(); }
-
  private:
   std::optional<Error> find(const std::vector<Fault>& faults, std::size_t index) {
     for (const Fault& f : faults) {
@@ -111,7 +96,6 @@ class FaultStream final : public net::Stream {
     return std::nullopt;
   }
 
-  std::unique_ptr<net::Stream> inner_;
   std::shared_ptr<const FaultPlan> plan_;
   std::shared_ptr<FaultCounters> counters_;
   std::size_t conn_;
