@@ -242,9 +242,8 @@ class Timeline {
   // Timeline. The context owns the Timeline; send requests carrying it (or its descendants).
   // One Timeline per send() (or reset() between sends): every round trip under the context
   // becomes a hop of it.
-  static std::pair<Context, std::shared_ptr<Timeline>> attach(const Context& ctx);
   static std::pair<Context, std::shared_ptr<Timeline>> attach(const Context& ctx,
-                                                              TimelineOptions options);
+                                                              TimelineOptions options = {});
 
   Timeline(Private, const detail::TimelineClock* clock, TimelineOptions options);
   ~Timeline();

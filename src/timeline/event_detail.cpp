@@ -40,19 +40,16 @@ std::string tls_detail(ArgReader& r, bool did_resume) {
 }
 
 std::string got_conn_detail(ArgReader& r, uint8_t flags) {
-  const auto id = r.get<uint64_t>();
-  const auto idle = std::chrono::nanoseconds(r.get<int64_t>());
-  std::string_view local = r.str();
-  std::string_view remote = r.str();
+  const GotConnArgs args = GotConnArgs::read(r);
   std::string out = (flags & kReused) != 0 ? "reused" : "new";
   if ((flags & kWasIdle) != 0) {
     out += " idle ";
-    append_ms(out, idle);
+    append_ms(out, args.idle_time);
   }
   out += " conn ";
-  append_number(out, id);
-  append_word(out, local);
-  if (!remote.empty()) append_word(out, "-> " + std::string(remote));
+  append_number(out, args.id);
+  append_word(out, args.local_addr);
+  if (!args.remote_addr.empty()) append_word(out, "-> " + std::string(args.remote_addr));
   if ((flags & kHasTls) != 0) append_word(out, tls_detail(r, (flags & kDidResume) != 0));
   return out;
 }

@@ -31,11 +31,12 @@ TlsFacts tls_facts(const TlsNames& n, bool did_resume) {
 }
 
 ConnFacts read_conn(ArgReader& r, const RawEvent& e) {
+  const GotConnArgs args = GotConnArgs::read(r);
   ConnFacts c;
-  c.id = r.get<uint64_t>();
-  c.idle_time = std::chrono::nanoseconds(r.get<int64_t>());
-  c.local_addr = r.str();
-  c.remote_addr = r.str();
+  c.id = args.id;
+  c.idle_time = args.idle_time;
+  c.local_addr = args.local_addr;
+  c.remote_addr = args.remote_addr;
   c.reused = (e.flags & kReused) != 0;
   c.was_idle = (e.flags & kWasIdle) != 0;
   return c;

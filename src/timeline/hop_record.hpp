@@ -128,6 +128,27 @@ class ArgReader {
   std::size_t pos_;
 };
 
+// got_conn's arguments, as the recorder writes them (a Conn with a TLS state adds its TlsNames
+// after these).
+struct GotConnArgs {
+  uint64_t id = 0;  // Conn::id()
+  std::chrono::nanoseconds idle_time{0};
+  std::string_view local_addr, remote_addr;
+
+  static void write(ArgWriter& w, uint64_t id, std::chrono::nanoseconds idle_time,
+                    std::string_view local_addr, std::string_view remote_addr) {
+    w.put<uint64_t>(id).put<int64_t>(idle_time.count()).str(local_addr).str(remote_addr);
+  }
+  static GotConnArgs read(ArgReader& r) {
+    GotConnArgs a;
+    a.id = r.get<uint64_t>();
+    a.idle_time = std::chrono::nanoseconds(r.get<int64_t>());
+    a.local_addr = r.str();
+    a.remote_addr = r.str();
+    return a;
+  }
+};
+
 // A TLS state's names and code points, as the recorder writes them for got_conn and
 // tls_handshake_done.
 struct TlsNames {

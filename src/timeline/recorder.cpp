@@ -20,7 +20,7 @@ TimelineAccess::time_point TimelineAccess::steady_now(const Timeline& t) {
   return t.clock_ != nullptr ? t.clock_->steady_now() : std::chrono::steady_clock::now();
 }
 
-void TimelineAccess::reuse_buffers(Timeline& t, HopRecord& hop) noexcept {
+void TimelineAccess::swap_spare_buffers(Timeline& t, HopRecord& hop) noexcept {
   hop.events.swap(t.spare_events_);
   hop.args.swap(t.spare_args_);
 }
@@ -66,7 +66,7 @@ class Recording {
   HopRecord& new_hop(bool round_trip_started = false) {
     auto& hops = TimelineAccess::hops(t_);
     HopRecord& hop = hops.emplace_back();
-    if (hops.size() == 1) TimelineAccess::reuse_buffers(t_, hop);
+    if (hops.size() == 1) TimelineAccess::swap_spare_buffers(t_, hop);
     hop.start = now_;
     hop.started_at = TimelineAccess::system_now(t_);
     hop.events.reserve(kEventsReserve);
@@ -127,10 +127,11 @@ void record_got_conn(Timeline& t, const GotConnInfo& info) {
                   (tls != nullptr ? detail::kHasTls : 0) |
                   (tls != nullptr && tls->did_resume ? detail::kDidResume : 0);
   ArgWriter w = r.event(hop, EventKind::got_conn, flags);
-  w.put<uint64_t>(conn != nullptr ? conn->id() : 0).put<int64_t>(info.idle_time.count());
   // The Conn is valid only during the call (trace.hpp): read it now.
-  w.str(conn != nullptr ? conn->local_addr() : std::string())
-      .str(conn != nullptr ? conn->remote_addr() : std::string());
+  detail::GotConnArgs::write(
+      w, conn != nullptr ? conn->id() : 0, info.idle_time,
+      conn != nullptr ? std::string_view(conn->local_addr()) : std::string_view(),
+      conn != nullptr ? std::string_view(conn->remote_addr()) : std::string_view());
   if (tls != nullptr) put_tls_names(w, *tls);
 }
 
@@ -314,10 +315,6 @@ Timeline::Timeline(Private, const detail::TimelineClock* clock, TimelineOptions 
     : clock_(clock), options_(options) {}
 Timeline::~Timeline() = default;
 
-std::pair<Context, std::shared_ptr<Timeline>> Timeline::attach(const Context& ctx) {
-  return attach_with(ctx, detail::TimelineAccess::make(nullptr));
-}
-
 std::pair<Context, std::shared_ptr<Timeline>> Timeline::attach(const Context& ctx,
                                                                TimelineOptions options) {
   return attach_with(ctx, detail::TimelineAccess::make(nullptr, options));
@@ -326,8 +323,7 @@ std::pair<Context, std::shared_ptr<Timeline>> Timeline::attach(const Context& ct
 void Timeline::reset() {
   std::lock_guard lock(mutex_);
   if (!hops_.empty()) {
-    spare_events_.swap(hops_.front().events);
-    spare_args_.swap(hops_.front().args);
+    detail::TimelineAccess::swap_spare_buffers(*this, hops_.front());
     spare_events_.clear();
     spare_args_.clear();
   }

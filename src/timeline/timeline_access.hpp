@@ -17,8 +17,9 @@ struct TimelineAccess {
   // A Timeline reading `clock` (null: the real clocks).
   static std::shared_ptr<Timeline> make(const TimelineClock* clock, TimelineOptions options = {});
   static const TimelineOptions& options(const Timeline& t) noexcept { return t.options_; }
-  // Gives `hop` (new, so empty) the buffers reset() kept, if any.
-  static void reuse_buffers(Timeline& t, HopRecord& hop) noexcept;
+  // Exchanges `hop`'s event and argument buffers with the spare ones reset() keeps: reset()
+  // keeps the first hop's, the next first hop takes them back.
+  static void swap_spare_buffers(Timeline& t, HopRecord& hop) noexcept;
   static time_point steady_now(const Timeline& t);
   static std::chrono::system_clock::time_point system_now(const Timeline& t);
   static std::vector<HopRecord>& hops(Timeline& t) noexcept { return t.hops_; }

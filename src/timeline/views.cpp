@@ -49,8 +49,7 @@ HopMeasure Timeline::measure(std::size_t hop) const {
   for (const detail::RawEvent& e : record.events) {
     if (e.kind != detail::EventKind::got_conn || e.attempt != last) continue;
     detail::ArgReader r(record.args, e.args);
-    r.get<uint64_t>();  // the Conn id
-    m.idle_time = std::chrono::nanoseconds(r.get<int64_t>());
+    m.idle_time = detail::GotConnArgs::read(r).idle_time;
     m.got_conn = true;
     m.reused = (e.flags & detail::kReused) != 0;
     m.was_idle = (e.flags & detail::kWasIdle) != 0;

@@ -306,27 +306,19 @@ TEST(RequestWriter, AWarmObserverCallAllocatesNothing) {
 TEST(RequestWriter, AHookWritingAnotherRequestSeesItsOwnValues) {
   // The values vector is reused per thread; a request written from inside a hook must not
   // change what the outer call was handed.
-  RequestHead inner = get();
-  inner.host = "inner.example";
   Calls outer_calls;
-  std::vector<std::string> inner_hosts;
-  const FieldObserver inner_observer = [&](std::string_view key,
-                                           const std::vector<std::string>& values) {
-    if (key == "Host") inner_hosts = values;
-  };
+  Written inner;
   const FieldObserver outer_observer = [&](std::string_view key,
                                            const std::vector<std::string>& values) {
-    std::string nested;
-    if (key == "Host") write_request_head(inner, nested, &inner_observer);
+    if (key == "Host") inner = write(get("inner.example"));
     outer_calls.emplace_back(std::string(key), values);
   };
-  RequestHead outer = get();
-  outer.host = "outer.example";
   std::string out;
-  write_request_head(outer, out, &outer_observer);
+  write_request_head(get("outer.example"), out, &outer_observer);
   ASSERT_FALSE(outer_calls.empty());
   EXPECT_EQ(outer_calls[0], (Calls::value_type{"Host", {"outer.example"}}));
-  EXPECT_EQ(inner_hosts, (std::vector<std::string>{"inner.example"}));
+  ASSERT_FALSE(inner.calls.empty());
+  EXPECT_EQ(inner.calls[0], (Calls::value_type{"Host", {"inner.example"}}));
 }
 
 struct FramingRow {
