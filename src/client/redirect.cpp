@@ -27,7 +27,7 @@ bool is_credential_field(std::string_view key) {
 
 }  // namespace
 
-bool is_followed_redirect(int status) noexcept {
+[[gnu::hot]] bool is_followed_redirect(int status) noexcept {
   return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
 }
 

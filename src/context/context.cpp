@@ -177,12 +177,12 @@ std::size_t child_count(const Context& ctx) {
 using detail::CancelNode;
 using detail::ContextNode;
 
-std::optional<std::chrono::steady_clock::time_point> Context::deadline() const noexcept {
+[[gnu::hot]] std::optional<std::chrono::steady_clock::time_point> Context::deadline() const noexcept {
   if (!node_ || node_->canceler == nullptr) return std::nullopt;
   return node_->canceler->deadline;
 }
 
-const Error* Context::err() const noexcept {
+[[gnu::hot]] const Error* Context::err() const noexcept {
   if (!node_ || node_->canceler == nullptr) return nullptr;
   return node_->canceler->check();
 }
@@ -200,7 +200,7 @@ bool Context::wait(std::chrono::nanoseconds d) const {
   return node_->canceler->wait_for(d);
 }
 
-const void* Context::find_value(const void* key) const noexcept {
+[[gnu::hot]] const void* Context::find_value(const void* key) const noexcept {
   for (const ContextNode* node = node_.get(); node != nullptr; node = node->parent.get()) {
     if (node->kind != detail::NodeKind::value) continue;
     const auto* value_node = static_cast<const detail::ValueNode*>(node);

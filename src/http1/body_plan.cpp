@@ -47,7 +47,7 @@ struct FramingFields {
 
 // Whether `key` names `field`: Header::add canonicalised every valid name, so the exact
 // spelling is the one to expect; other cases remain possible through Header::add_raw.
-bool names(std::string_view key, std::string_view field) noexcept {
+[[gnu::hot]] bool names(std::string_view key, std::string_view field) noexcept {
   return key.size() == field.size() && (key == field || ascii::iequals(key, field));
 }
 
@@ -77,7 +77,7 @@ void for_each_value(const Header& header, FieldRef ref, std::string_view key, Vi
 
 }  // namespace
 
-std::optional<uint64_t> parse_content_length(std::string_view value) noexcept {
+[[gnu::hot]] std::optional<uint64_t> parse_content_length(std::string_view value) noexcept {
   // RFC 9110 §8.6 / RFC rule 6: 1*DIGIT up to 2^63−1; a list of equal values is one value.
   std::optional<uint64_t> result;
   for (;;) {
@@ -90,7 +90,7 @@ std::optional<uint64_t> parse_content_length(std::string_view value) noexcept {
   }
 }
 
-Result<BodyPlan> plan_body(const StatusLine& status, const Header& header, bool request_was_head) {
+[[gnu::hot]] Result<BodyPlan> plan_body(const StatusLine& status, const Header& header, bool request_was_head) {
   const bool http10 = status.major == 1 && status.minor == 0;
   FramingFields fields = find_framing_fields(header);
   BodyPlan plan;

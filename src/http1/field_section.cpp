@@ -46,8 +46,8 @@ std::string quote_for_error(std::string_view s) {
   return out;
 }
 
-Result<bool> FieldSectionScanner::scan(std::string_view section, const SectionBudget& budget,
-                                       FieldLines* lines) {
+[[gnu::hot]] Result<bool> FieldSectionScanner::scan(std::string_view section, const SectionBudget& budget,
+                                                    FieldLines* lines) {
   if (complete_) return true;
   for (;;) {
     std::size_t lf = section.find('\n', search_from_);
@@ -83,8 +83,8 @@ Result<bool> FieldSectionScanner::scan(std::string_view section, const SectionBu
                                                 " bytes; aborted");
 }
 
-Result<void> FieldSectionScanner::check_line(std::string_view line, std::size_t start,
-                                             FieldLines* lines) {
+[[gnu::hot]] Result<void> FieldSectionScanner::check_line(std::string_view line, std::size_t start,
+                                                          FieldLines* lines) {
   // RFC rules 1 and 4: CR outside a line ending and NUL are rejected, not replaced (Go 1.19
   // accepts both; trace-semantics "Our decisions").
   if (line.find('\r') != std::string_view::npos) {
@@ -126,8 +126,8 @@ Result<void> FieldSectionScanner::check_line(std::string_view line, std::size_t 
   return {};
 }
 
-void FieldSectionScanner::add_fields(std::string_view section, const FieldLines& lines,
-                                     Header& header, std::string& scratch) {
+[[gnu::hot]] void FieldSectionScanner::add_fields(std::string_view section, const FieldLines& lines,
+                                                  Header& header, std::string& scratch) {
   if (!lines.usable_) {
     add_section_fields(section, header, scratch);
     return;

@@ -38,7 +38,7 @@ std::unexpected<Error> headers_too_large(std::size_t limit) {
 
 }  // namespace
 
-Result<std::size_t> ResponseHeadParser::feed(std::string_view in, Header& header) {
+[[gnu::hot]] Result<std::size_t> ResponseHeadParser::feed(std::string_view in, Header& header) {
   if (error_) return std::unexpected(*error_);
   if (done_) return head_length_;
   auto result = advance(in, header);
@@ -46,7 +46,7 @@ Result<std::size_t> ResponseHeadParser::feed(std::string_view in, Header& header
   return result;
 }
 
-Result<std::size_t> ResponseHeadParser::advance(std::string_view in, Header& header) {
+[[gnu::hot]] Result<std::size_t> ResponseHeadParser::advance(std::string_view in, Header& header) {
   // One budget for every head of the exchange (bad-inputs D28, RFC rule 10).
   const std::size_t bytes_left =
       limits_.max_header_bytes > bytes_used_ ? limits_.max_header_bytes - bytes_used_ : 0;
@@ -107,7 +107,7 @@ Result<std::size_t> ResponseHeadParser::advance(std::string_view in, Header& hea
 
 // RFC 9112 §4 and bad-inputs A3: "HTTP/1.x SP 3DIGIT [SP reason]", code 100–599. Spaces
 // between the version and the code are skipped as Go's ReadResponse does.
-Result<void> ResponseHeadParser::parse_status_line(std::string_view line) {
+[[gnu::hot]] Result<void> ResponseHeadParser::parse_status_line(std::string_view line) {
   if (!line.starts_with(kVersionPrefix) || line.size() < 9 || !is_digit(line[7]) ||
       line[8] != ' ') {
     return malformed_response(line);

@@ -29,11 +29,12 @@ struct Request::Fields : FieldValues {
   std::atomic<long> owners{1};
 };
 
-Request::Request(Fields* fields, Context context) noexcept : fields_(fields), context_(std::move(context)) {}
+[[gnu::hot]] Request::Request(Fields* fields, Context context) noexcept
+    : fields_(fields), context_(std::move(context)) {}
 
-Request::Request(const Request& other) : fields_(share(other.fields_)), context_(other.context_) {}
+[[gnu::hot]] Request::Request(const Request& other) : fields_(share(other.fields_)), context_(other.context_) {}
 
-Request::Request(Request&& other) noexcept
+[[gnu::hot]] Request::Request(Request&& other) noexcept
     : fields_(std::exchange(other.fields_, nullptr)), context_(std::move(other.context_)) {}
 
 Request& Request::operator=(const Request& other) {
@@ -53,15 +54,15 @@ Request& Request::operator=(Request&& other) noexcept {
   return *this;
 }
 
-Request::~Request() { release(fields_); }
+[[gnu::hot]] Request::~Request() { release(fields_); }
 
-Request::Fields* Request::share(Fields* fields) noexcept {
+[[gnu::hot]] Request::Fields* Request::share(Fields* fields) noexcept {
   // A new owner comes from an existing one, which keeps the fields alive meanwhile.
   if (fields) fields->owners.fetch_add(1, std::memory_order_relaxed);
   return fields;
 }
 
-void Request::release(Fields* fields) noexcept {
+[[gnu::hot]] void Request::release(Fields* fields) noexcept {
   // Release: this owner's reads come before whatever the next sole owner does with the fields.
   if (fields && fields->owners.fetch_sub(1, std::memory_order_acq_rel) == 1) delete fields;
 }
@@ -84,7 +85,7 @@ Result<Request> Request::make(std::string_view method, Url url, RequestBody body
   return Request(fields.release(), Context());
 }
 
-Request Request::with_context(Context ctx) const { return Request(share(fields_), std::move(ctx)); }
+[[gnu::hot]] Request Request::with_context(Context ctx) const { return Request(share(fields_), std::move(ctx)); }
 
 Request::Fields& Request::mutable_fields() {
   // Copy-on-write: a copy (with_context, a Response's request) keeps seeing the old fields.
@@ -96,11 +97,11 @@ Request::Fields& Request::mutable_fields() {
   return *fields_;
 }
 
-Header& Request::header() { return mutable_fields().header; }
-const Header& Request::header() const noexcept { return fields_->header; }
+[[gnu::hot]] Header& Request::header() { return mutable_fields().header; }
+[[gnu::hot]] const Header& Request::header() const noexcept { return fields_->header; }
 const Url& Request::url() const noexcept { return fields_->url; }
 std::string_view Request::method() const noexcept { return fields_->method; }
-const RequestBody& Request::body() const noexcept { return fields_->body; }
+[[gnu::hot]] const RequestBody& Request::body() const noexcept { return fields_->body; }
 void Request::set_body(RequestBody body) { mutable_fields().body = std::move(body); }
 void Request::set_host(std::string_view host) { mutable_fields().host = host; }
 std::string_view Request::host() const noexcept { return fields_->host; }

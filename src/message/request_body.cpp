@@ -119,7 +119,7 @@ RequestBody RequestBody::from_reader(Reader reader, std::optional<uint64_t> leng
   return body;
 }
 
-std::optional<uint64_t> RequestBody::length() const noexcept {
+[[gnu::hot]] std::optional<uint64_t> RequestBody::length() const noexcept {
   if (!impl_) return 0;
   return impl_->length;
 }

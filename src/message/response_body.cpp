@@ -4,7 +4,7 @@
 
 namespace httptrace {
 
-ResponseBody& ResponseBody::operator=(ResponseBody&& other) noexcept {
+[[gnu::hot]] ResponseBody& ResponseBody::operator=(ResponseBody&& other) noexcept {
   if (this != &other) {
     let_go();
     stream_ = std::move(other.stream_);
@@ -12,15 +12,15 @@ ResponseBody& ResponseBody::operator=(ResponseBody&& other) noexcept {
   return *this;
 }
 
-ResponseBody::~ResponseBody() { let_go(); }
+[[gnu::hot]] ResponseBody::~ResponseBody() { let_go(); }
 
-void ResponseBody::let_go() noexcept {
+[[gnu::hot]] void ResponseBody::let_go() noexcept {
   // detach() is the last call on the stream: after it the transport may reuse the stream.
   close();
   if (stream_) stream_->detach();
 }
 
-Result<std::size_t> ResponseBody::read(std::span<std::byte> buf) {
+[[gnu::hot]] Result<std::size_t> ResponseBody::read(std::span<std::byte> buf) {
   if (!stream_) return std::size_t{0};
   return stream_->read(buf);
 }
@@ -52,7 +52,7 @@ Result<uint64_t> ResponseBody::discard() {
   }
 }
 
-void ResponseBody::close() noexcept {
+[[gnu::hot]] void ResponseBody::close() noexcept {
   // The stream stays: its trailer remains readable; BodyStream::close is idempotent.
   if (stream_) stream_->close();
 }

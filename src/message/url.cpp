@@ -23,7 +23,7 @@ bool has_control_byte(std::string_view s) noexcept {
 }
 
 // Go's validOptionalPort: empty, or ':' followed by digits only (RFC 3986 §3.2.3: no named ports).
-bool is_valid_optional_port(std::string_view colon_port) noexcept {
+[[gnu::hot]] bool is_valid_optional_port(std::string_view colon_port) noexcept {
   if (colon_port.empty()) return true;
   if (colon_port.front() != ':') return false;
   return std::all_of(colon_port.begin() + 1, colon_port.end(),
@@ -268,7 +268,7 @@ Result<Url> Url::parse(std::string_view text) {
   return url;
 }
 
-std::string_view Url::hostname() const noexcept {
+[[gnu::hot]] std::string_view Url::hostname() const noexcept {
   return split_host_port(host_).host;
 }
 
@@ -276,7 +276,7 @@ std::string_view Url::port() const noexcept {
   return split_host_port(host_).port;
 }
 
-uint16_t Url::port_or_default() const noexcept {
+[[gnu::hot]] uint16_t Url::port_or_default() const noexcept {
   std::string_view text = port();
   if (text.empty()) text = default_port(scheme_);
   uint16_t value = 0;
@@ -291,7 +291,7 @@ std::string Url::host_port() const {
   return out;
 }
 
-void Url::append_host_port(std::string& out) const {
+[[gnu::hot]] void Url::append_host_port(std::string& out) const {
   auto [name, port] = split_host_port(host_);
   if (port.empty()) port = default_port(scheme_);
   // net.JoinHostPort: an IPv6 literal (and its zone) goes back into brackets.
@@ -323,7 +323,7 @@ std::optional<std::string> Url::password() const {
   return decode(std::string_view(userinfo_).substr(colon + 1));
 }
 
-std::string Url::request_uri() const {
+[[gnu::hot]] std::string Url::request_uri() const {
   const bool with_query = force_query_ || !raw_query_.empty();
   const std::size_t query_size = with_query ? raw_query_.size() + 1 : 0;
   std::string out;

@@ -80,7 +80,7 @@ constexpr auto kEscapeTable = make_escape_table();
 
 }  // namespace
 
-bool should_escape(unsigned char c, Component component) noexcept {
+[[gnu::hot]] bool should_escape(unsigned char c, Component component) noexcept {
   return kEscapeTable[static_cast<std::size_t>(component)][c];
 }
 
@@ -141,7 +141,7 @@ void append_escaped(std::string& out, std::string_view s, Component component) {
   }
 }
 
-std::size_t escaped_size(std::string_view s, Component component) noexcept {
+[[gnu::hot]] std::size_t escaped_size(std::string_view s, Component component) noexcept {
   std::size_t size = s.size();
   for (char c : s) {
     if (should_escape(static_cast<unsigned char>(c), component)) size += 2;

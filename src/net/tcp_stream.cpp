@@ -85,8 +85,8 @@ Result<std::size_t> TcpStream::try_read(std::span<std::byte> buf) {
   }
 }
 
-Result<std::size_t> TcpStream::read(std::span<std::byte> buf, const Context& ctx,
-                                    std::optional<TimePoint> op_deadline) {
+[[gnu::hot]] Result<std::size_t> TcpStream::read(std::span<std::byte> buf, const Context& ctx,
+                                                 std::optional<TimePoint> op_deadline) {
   if (!op_deadline && never_ends(ctx) && fd_ >= 0) {
     for (;;) {
       ssize_t n = ::recv(fd_, buf.data(), buf.size(), 0);
@@ -100,7 +100,7 @@ Result<std::size_t> TcpStream::read(std::span<std::byte> buf, const Context& ctx
 
 namespace {
 
-ssize_t send_parts(int fd, std::span<const ConstBuffer> parts, int flags) {
+[[gnu::hot]] ssize_t send_parts(int fd, std::span<const ConstBuffer> parts, int flags) {
   iovec iov[16];
   std::size_t count = 0;
   for (const ConstBuffer& part : parts) {
@@ -132,7 +132,7 @@ Result<std::size_t> TcpStream::try_write(std::span<const ConstBuffer> parts) {
   }
 }
 
-Result<void> TcpStream::write(std::span<const ConstBuffer> parts, const Context& ctx) {
+[[gnu::hot]] Result<void> TcpStream::write(std::span<const ConstBuffer> parts, const Context& ctx) {
   if (!never_ends(ctx) || fd_ < 0) return Stream::write(parts, ctx);
   // Nothing can interrupt us: blocking sendmsg calls, advancing past partial writes.
   ConstBuffer rest[16];
@@ -170,7 +170,7 @@ Result<Readiness> TcpStream::wait(bool want_read, bool want_write, const Context
   return ready;
 }
 
-bool TcpStream::idle_alive() noexcept {
+[[gnu::hot]] bool TcpStream::idle_alive() noexcept {
   if (fd_ < 0) return false;
   pollfd p{fd_, POLLIN, 0};
   return ::poll(&p, 1, 0) == 0;

@@ -9,7 +9,7 @@
 
 namespace httptrace::net {
 
-bool never_ends(const Context& ctx) noexcept {
+[[gnu::hot]] bool never_ends(const Context& ctx) noexcept {
   const detail::ContextNode* node = detail::ContextNode::of(ctx);
   return node == nullptr || node->canceler == nullptr;
 }

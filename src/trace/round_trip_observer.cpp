@@ -30,7 +30,7 @@ Context with_round_trip_observer(const Context& ctx, RoundTripObserver observer)
   return with_value(ctx, kObserverKey, std::move(observer));
 }
 
-const RoundTripObserver* context_round_trip_observer(const Context& ctx) noexcept {
+[[gnu::hot]] const RoundTripObserver* context_round_trip_observer(const Context& ctx) noexcept {
   return ctx.value(kObserverKey);
 }
 

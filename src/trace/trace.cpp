@@ -53,7 +53,7 @@ Context with_client_trace(const Context& ctx, ClientTrace trace) {
   return with_value(ctx, kClientTraceKey, std::move(trace));
 }
 
-const ClientTrace* context_client_trace(const Context& ctx) noexcept {
+[[gnu::hot]] const ClientTrace* context_client_trace(const Context& ctx) noexcept {
   return ctx.value(kClientTraceKey);
 }
 

@@ -6,7 +6,8 @@
 
 namespace httptrace {
 
-void finish_exchange(Pool& pool, std::shared_ptr<PersistConn> conn, bool reusable, const ClientTrace* trace) {
+[[gnu::hot]] void finish_exchange(Pool& pool, std::shared_ptr<PersistConn> conn, bool reusable,
+                                  const ClientTrace* trace) {
   // Bytes after the end of the response (a body longer than announced, a stray response) must
   // never be read as the next response (bad-inputs B12, RFC rule 11).
   if (!reusable || !conn->buffer().empty()) return;  // `conn` closes as it goes out of scope
@@ -26,7 +27,7 @@ void finish_exchange(Pool& pool, std::shared_ptr<PersistConn> conn, bool reusabl
 
 Http1BodyStream::Http1BodyStream(Setup setup) { reset(std::move(setup)); }
 
-void Http1BodyStream::reset(Setup setup) {
+[[gnu::hot]] void Http1BodyStream::reset(Setup setup) {
   pool_ = std::move(setup.pool);
   conn_ = std::move(setup.conn);
   plan_ = setup.plan;
@@ -54,24 +55,24 @@ Http1BodyStream::~Http1BodyStream() { abandon(); }
 
 const Header* Http1BodyStream::trailer() const noexcept { return eof_ ? &trailer_ : nullptr; }
 
-void Http1BodyStream::close() noexcept {
+[[gnu::hot]] void Http1BodyStream::close() noexcept {
   if (!eof_ && !error_) error_ = Error(ErrorCode::canceled, "http: read on closed response body");
   abandon();
 }
 
-void Http1BodyStream::abandon() noexcept {
+[[gnu::hot]] void Http1BodyStream::abandon() noexcept {
   // Before EOF the connection cannot be reused: unread bytes are on the wire (bad-inputs E38).
   conn_.reset();
   release();
 }
 
-void Http1BodyStream::finish() {
+[[gnu::hot]] void Http1BodyStream::finish() {
   if (chunked_) trailer_ = std::move(chunked_->trailer());
   if (conn_) finish_exchange(*pool_, std::move(conn_), reusable_, trace_);
   release();
 }
 
-void Http1BodyStream::release() noexcept {
+[[gnu::hot]] void Http1BodyStream::release() noexcept {
   // A recycled stream lives on in its connection (PersistConn::spare_body), which may sit in
   // the pool: holding the pool or the request's context from there would keep them alive.
   pool_.reset();
@@ -93,7 +94,7 @@ Error Http1BodyStream::truncated(std::string message) {
   return error;
 }
 
-Result<std::size_t> Http1BodyStream::read(std::span<std::byte> buf) {
+[[gnu::hot]] Result<std::size_t> Http1BodyStream::read(std::span<std::byte> buf) {
   if (error_) return fail(*error_);
   if (eof_ || buf.empty()) return std::size_t{0};
   auto n = gunzip_ ? gunzip_->read(buf, [this](std::span<std::byte> coded) { return read_framed(coded); })
@@ -115,7 +116,7 @@ Result<std::size_t> Http1BodyStream::fill() {
   return n;
 }
 
-Result<std::size_t> Http1BodyStream::read_framed(std::span<std::byte> buf) {
+[[gnu::hot]] Result<std::size_t> Http1BodyStream::read_framed(std::span<std::byte> buf) {
   if (framed_eof_) return std::size_t{0};
   switch (plan_.kind) {
     case http1::BodyPlan::Kind::content_length:
@@ -132,7 +133,7 @@ Result<std::size_t> Http1BodyStream::read_framed(std::span<std::byte> buf) {
   return std::size_t{0};
 }
 
-Result<std::size_t> Http1BodyStream::read_content_length(std::span<std::byte> buf) {
+[[gnu::hot]] Result<std::size_t> Http1BodyStream::read_content_length(std::span<std::byte> buf) {
   if (remaining_ == 0) {
     framed_eof_ = true;
     finish();

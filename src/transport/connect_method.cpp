@@ -49,7 +49,7 @@ Result<std::unique_ptr<net::Stream>> secure(Transport::Impl& t, std::unique_ptr<
 
 }  // namespace
 
-Result<ConnectMethod> connect_method_for(Transport::Impl& t, const Request& request) {
+[[gnu::hot]] Result<ConnectMethod> connect_method_for(Transport::Impl& t, const Request& request) {
   const Url& url = request.url();
   ConnectMethod method;
   if (t.options.proxy) {

@@ -23,12 +23,12 @@ int count_codings(const Header& header) {
 
 }  // namespace
 
-bool requests_transparent_gzip(const Request& request, const TransportOptions& options) {
+[[gnu::hot]] bool requests_transparent_gzip(const Request& request, const TransportOptions& options) {
   return !options.disable_compression && !request.header().has("Accept-Encoding") &&
          !request.header().has("Range") && request.method() != "HEAD";
 }
 
-Result<bool> take_transparent_gzip(Response& response, bool requested_gzip, bool has_body) {
+[[gnu::hot]] Result<bool> take_transparent_gzip(Response& response, bool requested_gzip, bool has_body) {
   if (!has_body) return false;
   auto encoding = response.header().get("Content-Encoding");
   if (!encoding) return false;

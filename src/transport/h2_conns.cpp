@@ -14,7 +14,7 @@ H2Conn::~H2Conn() = default;
 
 // --- H2Claim ---------------------------------------------------------------------------------
 
-H2Claim::~H2Claim() {
+[[gnu::hot]] H2Claim::~H2Claim() {
   if (owner_ != nullptr) end(false);
 }
 
@@ -32,7 +32,7 @@ H2Claim& H2Claim::operator=(H2Claim&& other) noexcept {
   return *this;
 }
 
-void H2Claim::spoke_http1() {
+[[gnu::hot]] void H2Claim::spoke_http1() {
   if (owner_ != nullptr) end(true);
 }
 

@@ -23,8 +23,8 @@ Result<Response> h2_round_trip(H2Conn& conn, const H2Attempt& attempt) {
   return connection.round_trip(params);
 }
 
-bool may_speak_h2(const TransportOptions& options, const Url& url,
-                  const ConnectMethod& method) noexcept {
+[[gnu::hot]] bool may_speak_h2(const TransportOptions& options, const Url& url,
+                               const ConnectMethod& method) noexcept {
   if (url.scheme() == "https") {
     if (!method.tls) return false;
     const auto& alpn = method.tls->alpn();

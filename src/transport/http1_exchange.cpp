@@ -13,7 +13,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-bool wants_close(const Request& request) {
+[[gnu::hot]] bool wants_close(const Request& request) {
   if (request.close()) return true;
   for (std::string_view value : request.header().values("Connection")) {
     if (ascii::list_has_token(value, "close")) return true;
@@ -47,9 +47,9 @@ Result<std::optional<http1::StatusLine>> parse_buffered_head(PersistConn& conn, 
   return status;
 }
 
-Result<http1::StatusLine> read_head(PersistConn& conn, http1::ResponseHeadParser& parser, Header& header,
-                                    const ExchangeInput& in, std::optional<net::TimePoint> op_deadline,
-                                    AttemptState& state) {
+[[gnu::hot]] Result<http1::StatusLine> read_head(PersistConn& conn, http1::ResponseHeadParser& parser, Header& header,
+                                                 const ExchangeInput& in, std::optional<net::TimePoint> op_deadline,
+                                                 AttemptState& state) {
   ReadBuffer& buffer = conn.buffer();
   for (;;) {
     auto parsed = parse_buffered_head(conn, parser, header, in, state);
@@ -128,7 +128,7 @@ void Exchange::fire_wrote_request(const Error* error) {
   call_hook(in_.trace, &ClientTrace::wrote_request, WroteRequestInfo{error});
 }
 
-Result<void> Exchange::write_all(std::span<const net::ConstBuffer> parts) {
+[[gnu::hot]] Result<void> Exchange::write_all(std::span<const net::ConstBuffer> parts) {
   // Count what reached the socket even if the write fails midway: the retry rules need to
   // know whether *anything* went out.
   uint64_t total = 0;
@@ -184,7 +184,7 @@ Result<bool> Exchange::await_continue() {
   }
 }
 
-Result<void> Exchange::write_request() {
+[[gnu::hot]] Result<void> Exchange::write_request() {
   const Request& request = in_.request;
   const RequestBody& body = request.body();
   http1::RequestHead head;
@@ -409,7 +409,8 @@ Result<ExchangeOutput> Exchange::run() {
 
 }  // namespace
 
-Result<ExchangeOutput> run_http1_exchange(PersistConn& conn, const ExchangeInput& in, AttemptState& state) {
+[[gnu::hot]] Result<ExchangeOutput> run_http1_exchange(PersistConn& conn, const ExchangeInput& in,
+                                                       AttemptState& state) {
   Exchange exchange(conn, in, state);
   return exchange.run();
 }

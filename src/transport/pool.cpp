@@ -30,13 +30,13 @@ Pool::~Pool() {
   }
 }
 
-Pool::HostState& Pool::host_locked(std::string_view key) {
+[[gnu::hot]] Pool::HostState& Pool::host_locked(std::string_view key) {
   auto it = hosts_.find(key);
   if (it != hosts_.end()) return it->second;
   return hosts_.emplace(std::string(key), HostState{}).first->second;
 }
 
-Result<Pool::Lease> Pool::acquire(std::string_view key, const Context& ctx) {
+[[gnu::hot]] Result<Pool::Lease> Pool::acquire(std::string_view key, const Context& ctx) {
   Waiter waiter;
   for (;;) {
     std::vector<std::shared_ptr<PersistConn>> doomed;  // closed after the lock is released
@@ -128,7 +128,7 @@ std::shared_ptr<PersistConn> Pool::adopt(std::unique_ptr<PersistConn> conn) {
   return shared;
 }
 
-Pool::PutResult Pool::put(std::shared_ptr<PersistConn> conn) {
+[[gnu::hot]] Pool::PutResult Pool::put(std::shared_ptr<PersistConn> conn) {
   std::vector<std::shared_ptr<PersistConn>> doomed;
   std::unique_lock lock(mu_);
   // trace-semantics §6, in Go's order (tryPutIdleConn).

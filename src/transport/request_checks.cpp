@@ -32,7 +32,7 @@ Error invalid(std::string message) { return Error(ErrorCode::invalid_request, st
 
 }  // namespace
 
-std::string host_without_zone(std::string_view host) {
+[[gnu::hot]] std::string host_without_zone(std::string_view host) {
   if (host.empty() || host.front() != '[') return std::string(host);
   auto close = host.find(']');
   auto percent = host.find('%');
@@ -44,26 +44,29 @@ std::string host_without_zone(std::string_view host) {
   return out;
 }
 
-Result<void> check_request(const Request& request, std::string_view request_target) {
+[[gnu::hot]] Result<void> check_request(const Request& request, std::string_view request_target) {
   const Url& url = request.url();
-  if (url.scheme() != "http" && url.scheme() != "https") {
+  if (url.scheme() != "http" && url.scheme() != "https") [[unlikely]] {
     return fail(ErrorCode::unsupported_scheme, "unsupported protocol scheme \"" + ascii::printable(url.scheme()) + "\"");
   }
-  if (url.host().empty()) return fail(invalid("http: no Host in request URL"));
+  if (url.host().empty()) [[unlikely]] return fail(invalid("http: no Host in request URL"));
   std::string_view hostname = url.hostname();
-  if (std::any_of(hostname.begin(), hostname.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; })) {
+  auto non_ascii = [](char c) { return static_cast<unsigned char>(c) >= 0x80; };
+  if (std::any_of(hostname.begin(), hostname.end(), non_ascii)) [[unlikely]] {
     return fail(invalid("non-ASCII host name \"" + ascii::printable(hostname) +
                         "\": internationalized (IDNA) names are not supported yet; use the punycode form"));
   }
-  if (std::any_of(url.host().begin(), url.host().end(), is_ctl_or_space) || !valid_host_header(url.host())) {
+  const bool bad_host =
+      std::any_of(url.host().begin(), url.host().end(), is_ctl_or_space) || !valid_host_header(url.host());
+  if (bad_host) [[unlikely]] {
     return fail(invalid("invalid host in request URL \"" + ascii::printable(url.host()) + "\""));
   }
-  if (!request.host().empty() && !valid_host_header(request.host())) {
+  if (!request.host().empty() && !valid_host_header(request.host())) [[unlikely]] {
     return fail(invalid("invalid Host header \"" + ascii::printable(request.host()) + "\""));
   }
   auto header_ok = request.header().validate();
-  if (!header_ok) return header_ok;
-  if (std::any_of(request_target.begin(), request_target.end(), is_ctl_or_space)) {
+  if (!header_ok) [[unlikely]] return header_ok;
+  if (std::any_of(request_target.begin(), request_target.end(), is_ctl_or_space)) [[unlikely]] {
     return fail(invalid("net/http: can't write control character or space in the request URL"));
   }
   return {};

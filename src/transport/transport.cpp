@@ -53,7 +53,7 @@ Transport::Impl::Impl(TransportOptions opts)
 }
 
 
-Result<Response> Transport::Impl::round_trip(const Request& request) {
+[[gnu::hot]] Result<Response> Transport::Impl::round_trip(const Request& request) {
   const detail::RoundTripObserver* observer = detail::context_round_trip_observer(request.context());
   if (observer == nullptr) return round_trip_attempts(request);
   if (observer->started) observer->started(request);
@@ -64,7 +64,7 @@ Result<Response> Transport::Impl::round_trip(const Request& request) {
   return response;
 }
 
-Result<Response> Transport::Impl::round_trip_attempts(const Request& request) {
+[[gnu::hot]] Result<Response> Transport::Impl::round_trip_attempts(const Request& request) {
   const Context& ctx = request.context();
   const ClientTrace* trace = context_client_trace(ctx);
   const Url& url = request.url();
@@ -193,7 +193,7 @@ void set_fake_dialer(Transport& transport, FakeDialer dialer) {
 Transport::Transport(TransportOptions options) : impl_(std::make_shared<Impl>(std::move(options))) {}
 Transport::~Transport() = default;
 
-Result<Response> Transport::round_trip(const Request& request) { return impl_->round_trip(request); }
+[[gnu::hot]] Result<Response> Transport::round_trip(const Request& request) { return impl_->round_trip(request); }
 void Transport::close_idle_connections() {
   impl_->pool->close_idle();
   impl_->h2->close_idle();
