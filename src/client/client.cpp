@@ -47,61 +47,80 @@ Client::Client(ClientOptions options)
   if (options_.max_redirects < 0) throw std::invalid_argument("ClientOptions::max_redirects must be >= 0");
 }
 
-Result<Response> Client::send(const Request& request) {
-  // One deadline over every hop and the body (trace-semantics §7.1, §8.4).
-  Context ctx = request.context();
-  const bool timed = options_.timeout.count() > 0;
-  if (timed) ctx = with_timeout(ctx, options_.timeout).first;
-  auto client_timeout = [&](Error& error) {
-    if (timed && error.code() == ErrorCode::deadline_exceeded && !request.context().is_done()) {
-      error.with_message(error.message() + " (Client.Timeout exceeded while awaiting headers)");
-    }
-  };
+namespace {
 
+// Go's url.Error around a failed hop, naming the Client's timeout when it was the one that expired.
+[[gnu::cold]] Error describe_failure(Error error, bool timed, const Request& request, const Request& current) {
+  if (timed && error.code() == ErrorCode::deadline_exceeded && !request.context().is_done()) {
+    error.with_message(error.message() + " (Client.Timeout exceeded while awaiting headers)");
+  }
+  return describe(std::move(error), request, current.url());
+}
+
+// From a 3xx that Client follows (`response`, the answer to `current`) to the final answer.
+// Out of Client::send, which every request runs: one that is not redirected does not bring
+// this code into the instruction cache.
+[[gnu::noinline]] Result<Response> follow_redirects(const ClientOptions& options, RoundTripper& transport,
+                                                    const Request& request, Request current, Response response,
+                                                    bool timed) {
   RedirectState redirects;
   redirects.initial = &request;
   std::vector<Request> via;
-  Request current = request.with_context(ctx);
   for (;;) {
-    auto response = transport_->round_trip(current);
-    if (!response) {
-      Error error = std::move(response.error());
-      client_timeout(error);
-      return fail(describe(std::move(error), request, current.url()));
-    }
-    if (!is_followed_redirect(response->status_code())) return response;
-
-    auto location = redirect_location(*response, current.url());
+    auto location = redirect_location(response, current.url());
     if (!location) {
-      response->body().close();
+      response.body().close();
       return fail(describe(std::move(location.error()), request, current.url()));
     }
     if (!*location) return response;  // no Location: the 3xx is the answer
-    if (options_.refuse_downgrade && current.url().scheme() == "https" && (*location)->scheme() == "http") {
-      response->body().close();
+    if (options.refuse_downgrade && current.url().scheme() == "https" && (*location)->scheme() == "http") {
+      response.body().close();
       return fail(describe(Error(ErrorCode::unsupported_scheme, "refusing a redirect from https to http"), request,
                            current.url()));
     }
-    auto next = next_hop(current, *response, **location, redirects);
+    auto next = next_hop(current, response, **location, redirects);
     if (!next) {
-      response->body().close();
+      response.body().close();
       return fail(describe(std::move(next.error()), request, current.url()));
     }
     if (!*next) return response;  // 307/308 whose body cannot be sent again
     via.push_back(current);
 
     std::optional<Error> verdict;
-    if (options_.check_redirect) {
-      verdict = options_.check_redirect(**next, via);
-    } else if (via.size() >= static_cast<std::size_t>(options_.max_redirects)) {
+    if (options.check_redirect) {
+      verdict = options.check_redirect(**next, via);
+    } else if (via.size() >= static_cast<std::size_t>(options.max_redirects)) {
       verdict = Error(ErrorCode::too_many_redirects,
-                      "stopped after " + std::to_string(options_.max_redirects) + " redirects");
+                      "stopped after " + std::to_string(options.max_redirects) + " redirects");
     }
     if (verdict && verdict->code() == ErrorCode::use_last_response) return response;
-    drain_and_close(*response);
+    drain_and_close(response);
     if (verdict) return fail(describe(std::move(*verdict), request, (**next).url()));
     current = std::move(**next);
+
+    auto hop = transport.round_trip(current);
+    if (!hop) return fail(describe_failure(std::move(hop.error()), timed, request, current));
+    response = std::move(*hop);
+    if (!is_followed_redirect(response.status_code())) return response;
   }
+}
+
+}  // namespace
+
+[[gnu::hot]] Result<Response> Client::send(const Request& request) {
+  // One deadline over every hop and the body (trace-semantics §7.1, §8.4).
+  Context ctx = request.context();
+  const bool timed = options_.timeout.count() > 0;
+  if (timed) ctx = with_timeout(ctx, options_.timeout).first;
+  Request current = request.with_context(ctx);
+  // One object returned on every path, so that the usual answer is not moved on its way out.
+  Result<Response> response = transport_->round_trip(current);
+  if (!response) [[unlikely]] {
+    response = fail(describe_failure(std::move(response.error()), timed, request, current));
+  } else if (is_followed_redirect(response->status_code())) [[unlikely]] {
+    response = follow_redirects(options_, *transport_, request, std::move(current), std::move(*response), timed);
+  }
+  return response;
 }
 
 Result<Response> Client::get(std::string_view url) {
