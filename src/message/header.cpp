@@ -54,7 +54,7 @@ bool valid_header_value(std::string_view value) noexcept {
   });
 }
 
-void Header::add(std::string_view key, std::string_view value) {
+[[gnu::hot]] void Header::add(std::string_view key, std::string_view value) {
   append(key, value, true);
 }
 
@@ -62,7 +62,7 @@ void Header::add_raw(std::string_view key, std::string_view value) {
   append(key, value, false);
 }
 
-void Header::append(std::string_view key, std::string_view value, bool canonical) {
+[[gnu::hot]] void Header::append(std::string_view key, std::string_view value, bool canonical) {
   const std::size_t size = bytes_.size() + key.size() + value.size();
   if (size > std::numeric_limits<uint32_t>::max()) {
     throw std::length_error("httptrace::Header: more than 4 GiB of header bytes");
@@ -77,14 +77,19 @@ void Header::append(std::string_view key, std::string_view value, bool canonical
   slot.key_size = static_cast<uint32_t>(key.size());
   slot.value_offset = static_cast<uint32_t>(bytes_.size() + key.size());
   slot.value_size = static_cast<uint32_t>(value.size());
-  bytes_.resize(size);
-  char* out = bytes_.data() + slot.key_offset;
-  if (canonical) {
-    write_canonical_key(key, out);
-  } else {
-    key.copy(out, key.size());
-  }
-  value.copy(out + key.size(), value.size());
+  // Written in place rather than zero-filled by resize() first: every field of every response
+  // comes through here. (The operation returns `size`, not its second argument: libstdc++ 12
+  // passes the grown capacity there, GCC PR 109703.)
+  bytes_.resize_and_overwrite(size, [&](char* bytes, std::size_t) {
+    char* out = bytes + slot.key_offset;
+    if (canonical) {
+      write_canonical_key(key, out);
+    } else {
+      key.copy(out, key.size());
+    }
+    value.copy(out + key.size(), value.size());
+    return size;
+  });
   slots_.push_back(slot);
 }
 
@@ -95,7 +100,7 @@ void Header::set(std::string_view key, std::string_view value) {
   add(key_copy, value_copy);
 }
 
-std::size_t Header::find(std::string_view key, std::size_t from) const noexcept {
+[[gnu::hot]] std::size_t Header::find(std::string_view key, std::size_t from) const noexcept {
   for (std::size_t i = from; i < slots_.size(); ++i) {
     if (ascii::iequals(key_at(i), key)) return i;
   }
@@ -104,19 +109,19 @@ std::size_t Header::find(std::string_view key, std::size_t from) const noexcept 
 
 bool Header::first_of_key(std::size_t i) const noexcept { return find(key_at(i), 0) == i; }
 
-std::optional<std::string_view> Header::get(std::string_view key) const noexcept {
+[[gnu::hot]] std::optional<std::string_view> Header::get(std::string_view key) const noexcept {
   std::size_t i = find(key, 0);
   if (i == slots_.size()) return std::nullopt;
   return value_at(i);
 }
 
-std::vector<std::string_view> Header::values(std::string_view key) const {
+[[gnu::hot]] std::vector<std::string_view> Header::values(std::string_view key) const {
   std::vector<std::string_view> out;
   for (std::size_t i = find(key, 0); i < slots_.size(); i = find(key, i + 1)) out.push_back(value_at(i));
   return out;
 }
 
-bool Header::has(std::string_view key) const noexcept { return find(key, 0) != slots_.size(); }
+[[gnu::hot]] bool Header::has(std::string_view key) const noexcept { return find(key, 0) != slots_.size(); }
 
 void Header::del(std::string_view key) {
   std::string key_copy(key);
@@ -129,17 +134,17 @@ void Header::del(std::string_view key) {
   // The removed bytes stay in the buffer until clear(); headers are short-lived.
 }
 
-void Header::reserve(std::size_t bytes, std::size_t fields) {
+[[gnu::hot]] void Header::reserve(std::size_t bytes, std::size_t fields) {
   bytes_.reserve(bytes);
   slots_.reserve(fields);
 }
 
-void Header::clear() noexcept {
+[[gnu::hot]] void Header::clear() noexcept {
   bytes_.clear();
   slots_.clear();
 }
 
-Result<void> Header::validate() const {
+[[gnu::hot]] Result<void> Header::validate() const {
   for (std::size_t i = 0; i < slots_.size(); ++i) {
     if (!valid_header_name(key_at(i))) {
       return fail(ErrorCode::invalid_request,

@@ -1,6 +1,7 @@
 #include "httptrace/response.hpp"
 
 #include <charconv>
+#include <cstring>
 
 namespace httptrace {
 
@@ -10,26 +11,30 @@ const Header& Response::trailer() const noexcept {
   return trailer != nullptr ? *trailer : kEmpty;
 }
 
-void Response::set_status(int code, std::string_view reason) {
+[[gnu::hot]] void Response::set_status(int code, std::string_view reason) {
   status_code_ = code;
   char digits[12];
-  auto end = std::to_chars(digits, digits + sizeof digits, code).ptr;
-  status_.assign(digits, end);
-  if (!reason.empty()) {
-    status_ += ' ';
-    status_ += reason;
-  }
+  const auto count = static_cast<std::size_t>(std::to_chars(digits, digits + sizeof digits, code).ptr - digits);
+  // "200 OK" written once, not grown piece by piece: every response sets it. (`size` is
+  // returned, not the operation's second argument, which libstdc++ 12 gets wrong: PR 109703.)
+  const std::size_t size = reason.empty() ? count : count + 1 + reason.size();
+  status_.resize_and_overwrite(size, [&](char* out, std::size_t) {
+    std::memcpy(out, digits, count);
+    if (!reason.empty()) {
+      out[count] = ' ';
+      std::memcpy(out + count + 1, reason.data(), reason.size());
+    }
+    return size;
+  });
 }
 
-void Response::set_proto(int major, int minor) {
+[[gnu::hot]] void Response::set_proto(int major, int minor) {
   proto_major_ = major;
   proto_minor_ = minor;
-  proto_ = "HTTP/";
-  proto_ += static_cast<char>('0' + major);
-  proto_ += '.';
-  proto_ += static_cast<char>('0' + minor);
+  const char text[] = {'H', 'T', 'T', 'P', '/', static_cast<char>('0' + major), '.', static_cast<char>('0' + minor)};
+  proto_.assign(text, sizeof text);
 }
 
-void Response::set_request(Request request) { request_.emplace(std::move(request)); }
+[[gnu::hot]] void Response::set_request(Request request) { request_.emplace(std::move(request)); }
 
 }  // namespace httptrace
