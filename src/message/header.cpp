@@ -18,11 +18,41 @@ bool points_into(const std::string& bytes, std::string_view s) noexcept {
          before(s.data(), bytes.data() + bytes.size());
 }
 
+// Whether `key` is, byte for byte, one of the names most responses carry, in canonical form:
+// servers mostly send them so, and one comparison then replaces a table lookup a byte (Go's
+// textproto keeps a table of common names for the same reason).
+bool is_common_canonical_key(std::string_view key) noexcept {
+  switch (key.size()) {
+    case 4:
+      return key == "Date" || key == "Vary";
+    case 6:
+      return key == "Server";
+    case 10:
+      return key == "Connection" || key == "Keep-Alive" || key == "Set-Cookie";
+    case 12:
+      return key == "Content-Type";
+    case 13:
+      return key == "Last-Modified" || key == "Accept-Ranges" || key == "Cache-Control";
+    case 14:
+      return key == "Content-Length";
+    case 16:
+      return key == "Content-Encoding";
+    case 17:
+      return key == "Transfer-Encoding";
+    default:
+      return false;
+  }
+}
+
 // Writes `key` (key.size() bytes) to `out` in Go's canonical form — the first letter and every
 // letter after '-' upper case, the others lower case — or as it is when it is not a valid name,
 // as Go's CanonicalMIMEHeaderKey keeps it. One table lookup a byte both checks and converts:
 // every field of every response comes through here.
 void write_canonical_key(std::string_view key, char* out) noexcept {
+  if (is_common_canonical_key(key)) {
+    key.copy(out, key.size());
+    return;
+  }
   bool upper = true;
   for (std::size_t i = 0; i < key.size(); ++i) {
     const char c = ascii::kTokenCase[upper][static_cast<unsigned char>(key[i])];

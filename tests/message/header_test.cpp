@@ -1,5 +1,6 @@
 #include "httptrace/header.hpp"
 
+#include <cctype>
 #include <string>
 #include <utility>
 #include <vector>
@@ -19,6 +20,26 @@ TEST(Header, CanonicalKeysLikeGo) {
   EXPECT_EQ(canonical_key("Bad\x80Key"), "Bad\x80Key");
   EXPECT_EQ(canonical_key("-a--b-"), "-A--B-");
   EXPECT_EQ(canonical_key(""), "");
+}
+
+TEST(Header, CommonNamesComeOutCanonicalWhateverTheirCase) {
+  // These are copied as they are when already canonical, converted otherwise.
+  for (const char* name : {"Date", "Vary", "Server", "Connection", "Keep-Alive", "Set-Cookie", "Content-Type",
+                           "Last-Modified", "Accept-Ranges", "Cache-Control", "Content-Length",
+                           "Content-Encoding", "Transfer-Encoding"}) {
+    std::string lower(name), upper(name);
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    EXPECT_EQ(canonical_key(name), name);
+    EXPECT_EQ(canonical_key(lower), name);
+    EXPECT_EQ(canonical_key(upper), name);
+    Header h;
+    h.add(lower, "v");
+    EXPECT_EQ(h.field(0).key, name);
+  }
+  EXPECT_EQ(canonical_key("ETag"), "Etag");
+  EXPECT_EQ(canonical_key("Content-Lengt"), "Content-Lengt");
+  EXPECT_EQ(canonical_key("Content Length"), "Content Length");  // not a token: kept as is
 }
 
 TEST(Header, CaseInsensitiveMultiValuedInOrder) {
