@@ -44,8 +44,8 @@ bool has_token(std::string_view v, std::string_view token) noexcept {
   const bool has_line_break =
       value.find('\r') != std::string_view::npos || value.find('\n') != std::string_view::npos;
   // The line written in one step rather than four appends: every field of every request.
-  // (`size` is returned, not the operation's second argument, which libstdc++ 12 sets to the
-  // grown capacity: GCC PR 109703.)
+  // (`size` is returned, not the operation's second argument: when the string grows, libstdc++
+  // 12 passes its new capacity there instead of the size asked for.)
   out.resize_and_overwrite(size, [&](char* bytes, std::size_t) {
     char* line = bytes + start - key.size() - 2;
     std::memcpy(line, key.data(), key.size());

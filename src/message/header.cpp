@@ -108,8 +108,8 @@ void Header::add_raw(std::string_view key, std::string_view value) {
   slot.value_offset = static_cast<uint32_t>(bytes_.size() + key.size());
   slot.value_size = static_cast<uint32_t>(value.size());
   // Written in place rather than zero-filled by resize() first: every field of every response
-  // comes through here. (The operation returns `size`, not its second argument: libstdc++ 12
-  // passes the grown capacity there, GCC PR 109703.)
+  // comes through here. (The operation returns `size`, not its second argument: when the string
+  // grows, libstdc++ 12 passes its new capacity there instead of the size asked for.)
   bytes_.resize_and_overwrite(size, [&](char* bytes, std::size_t) {
     char* out = bytes + slot.key_offset;
     if (canonical) {

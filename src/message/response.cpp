@@ -16,7 +16,8 @@ const Header& Response::trailer() const noexcept {
   char digits[12];
   const auto count = static_cast<std::size_t>(std::to_chars(digits, digits + sizeof digits, code).ptr - digits);
   // "200 OK" written once, not grown piece by piece: every response sets it. (`size` is
-  // returned, not the operation's second argument, which libstdc++ 12 gets wrong: PR 109703.)
+  // returned, not the operation's second argument, which libstdc++ 12 sets to the grown
+  // capacity.)
   const std::size_t size = reason.empty() ? count : count + 1 + reason.size();
   status_.resize_and_overwrite(size, [&](char* out, std::size_t) {
     std::memcpy(out, digits, count);
