@@ -141,7 +141,8 @@ Transport::Impl::Impl(TransportOptions opts)
       return fail(std::move(error));
     }
 
-    Response response = std::move(out->response);
+    // Completed where the exchange left it, and moved once, into the result.
+    Response& response = out->response;
     response.set_request(request);
     response.set_tls(conn->shared_tls());
     auto gunzip =
@@ -152,7 +153,7 @@ Transport::Impl::Impl(TransportOptions opts)
     if (bodyless) {
       // trace-semantics §6: a bodiless response pools its connection before send() returns.
       finish_exchange(*pool, std::move(conn), out->reusable, trace);
-      return response;
+      return std::move(response);
     }
     Http1BodyStream::Setup setup;
     setup.pool = pool;
@@ -174,7 +175,7 @@ Transport::Impl::Impl(TransportOptions opts)
       *slot = std::make_shared<Http1BodyStream>(std::move(setup));
     }
     response.set_body(ResponseBody(*slot));
-    return response;
+    return std::move(response);
   }
 }
 
