@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cstring>
 
+#include "message/append_in_place.hpp"
 #include "message/ascii.hpp"
 
 namespace httptrace::http1 {
@@ -40,25 +41,20 @@ bool has_token(std::string_view v, std::string_view token) noexcept {
 // (bad-inputs J57).
 [[gnu::hot]] std::string_view append_field(std::string& out, std::string_view key, std::string_view value) {
   const std::size_t start = out.size() + key.size() + 2;
-  const std::size_t size = start + value.size() + 2;
   const bool has_line_break =
       value.find('\r') != std::string_view::npos || value.find('\n') != std::string_view::npos;
   // The line written in one step rather than four appends: every field of every request.
-  // (`size` is returned, not the operation's second argument: when the string grows, libstdc++
-  // 12 passes its new capacity there instead of the size asked for.)
-  out.resize_and_overwrite(size, [&](char* bytes, std::size_t) {
-    char* line = bytes + start - key.size() - 2;
+  append_in_place(out, key.size() + 2 + value.size() + 2, [&](char* line) {
     std::memcpy(line, key.data(), key.size());
-    line[key.size()] = ':';
-    line[key.size() + 1] = ' ';
-    char* written = bytes + start;
+    char* written = line + key.size();
+    *written++ = ':';
+    *written++ = ' ';
     std::memcpy(written, value.data(), value.size());
     if (has_line_break) {
       std::replace_if(written, written + value.size(), [](char c) { return c == '\r' || c == '\n'; }, ' ');
     }
-    bytes[size - 2] = '\r';
-    bytes[size - 1] = '\n';
-    return size;
+    written[value.size()] = '\r';
+    written[value.size() + 1] = '\n';
   });
   return std::string_view(out).substr(start, value.size());
 }

@@ -5,6 +5,7 @@
 #include <limits>
 #include <stdexcept>
 
+#include "message/append_in_place.hpp"
 #include "message/ascii.hpp"
 
 namespace httptrace {
@@ -107,18 +108,13 @@ void Header::add_raw(std::string_view key, std::string_view value) {
   slot.key_size = static_cast<uint32_t>(key.size());
   slot.value_offset = static_cast<uint32_t>(bytes_.size() + key.size());
   slot.value_size = static_cast<uint32_t>(value.size());
-  // Written in place rather than zero-filled by resize() first: every field of every response
-  // comes through here. (The operation returns `size`, not its second argument: when the string
-  // grows, libstdc++ 12 passes its new capacity there instead of the size asked for.)
-  bytes_.resize_and_overwrite(size, [&](char* bytes, std::size_t) {
-    char* out = bytes + slot.key_offset;
+  append_in_place(bytes_, key.size() + value.size(), [&](char* out) {
     if (canonical) {
       write_canonical_key(key, out);
     } else {
       key.copy(out, key.size());
     }
     value.copy(out + key.size(), value.size());
-    return size;
   });
   slots_.push_back(slot);
 }

@@ -3,6 +3,8 @@
 #include <charconv>
 #include <cstring>
 
+#include "message/append_in_place.hpp"
+
 namespace httptrace {
 
 const Header& Response::trailer() const noexcept {
@@ -15,17 +17,14 @@ const Header& Response::trailer() const noexcept {
   status_code_ = code;
   char digits[12];
   const auto count = static_cast<std::size_t>(std::to_chars(digits, digits + sizeof digits, code).ptr - digits);
-  // "200 OK" written once, not grown piece by piece: every response sets it. (`size` is
-  // returned, not the operation's second argument, which libstdc++ 12 sets to the grown
-  // capacity.)
-  const std::size_t size = reason.empty() ? count : count + 1 + reason.size();
-  status_.resize_and_overwrite(size, [&](char* out, std::size_t) {
+  // "200 OK" written once, not grown piece by piece: every response sets it.
+  status_.clear();
+  append_in_place(status_, reason.empty() ? count : count + 1 + reason.size(), [&](char* out) {
     std::memcpy(out, digits, count);
     if (!reason.empty()) {
       out[count] = ' ';
       std::memcpy(out + count + 1, reason.data(), reason.size());
     }
-    return size;
   });
 }
 
