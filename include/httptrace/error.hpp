@@ -9,6 +9,7 @@
 #include <expected>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace httptrace {
 
@@ -41,7 +42,11 @@ std::string_view to_string(ErrorCode code) noexcept;
 
 // A failure: a code to branch on, the operation and address it concerns, and one line of text
 // a person can act on. Cheap to move; copying copies its strings. Not thread-safe to mutate,
-// safe to read from several threads.
+// safe to read from several threads. A moved-from Error keeps its code and reads as empty text.
+//
+// The text lives behind one pointer, so that an Error — and with it every Result<T> — is two
+// words: a Result on a request's fast path is written and moved as a value and a flag, not as
+// five strings that are never used (docs/benchmarks.md).
 //
 // What builds or returns an Error is marked [[gnu::cold]]: failing is the rare path, and the
 // hint lets the compiler move that code out of the functions' fast paths, which on a pooled
@@ -51,16 +56,35 @@ class Error {
   // Users make these in hooks (got_1xx_response) and in check_redirect. The message is the
   // whole line what() returns; it must not contain credentials.
   [[gnu::cold]] Error(ErrorCode code, std::string message);
+  [[gnu::cold]] Error(const Error& other);
+  [[gnu::cold]] Error& operator=(const Error& other);
+  Error(Error&& other) noexcept
+      : text_(std::exchange(other.text_, nullptr)),
+        proxy_status_(other.proxy_status_),
+        code_(other.code_),
+        maybe_sent_(other.maybe_sent_) {}
+  Error& operator=(Error&& other) noexcept {
+    if (this == &other) return *this;
+    if (text_ != nullptr) release();
+    text_ = std::exchange(other.text_, nullptr);
+    proxy_status_ = other.proxy_status_;
+    code_ = other.code_;
+    maybe_sent_ = other.maybe_sent_;
+    return *this;
+  }
+  ~Error() {
+    if (text_ != nullptr) release();
+  }
 
   ErrorCode code() const noexcept { return code_; }
   // The operation that failed: "dial", "tls handshake", "write", "read headers", "read body",
   // "dns", "proxy connect", ... ; empty when none applies.
-  std::string_view op() const noexcept { return op_; }
+  std::string_view op() const noexcept;
   // "ip:port" or a host name where one applies; may be empty.
-  std::string_view addr() const noexcept { return addr_; }
+  std::string_view addr() const noexcept;
   // One line a person can act on; never contains credentials.
-  const char* what() const noexcept { return message_.c_str(); }
-  const std::string& message() const noexcept { return message_; }
+  const char* what() const noexcept { return message().c_str(); }
+  const std::string& message() const noexcept;
   // deadline_exceeded or timeout.
   bool is_timeout() const noexcept;
   // True when the request may have reached the server, so a caller deciding whether to retry a
@@ -70,9 +94,9 @@ class Error {
   int proxy_status() const noexcept { return proxy_status_; }
   // For ErrorCode::tls: "unknown_authority", "name_mismatch", "expired", "not_yet_valid",
   // "protocol_version", "handshake", "not_tls", "certificate_required", ...; else empty.
-  std::string_view tls_kind() const noexcept { return tls_kind_; }
+  std::string_view tls_kind() const noexcept;
   // For ErrorCode::dns: "not_found", "server_failure", "refused", "no_answer", "timeout".
-  std::string_view dns_kind() const noexcept { return dns_kind_; }
+  std::string_view dns_kind() const noexcept;
 
   // Builders that set the detail fields; each returns *this so they chain.
   [[gnu::cold]] Error& with_message(std::string message);
@@ -84,15 +108,26 @@ class Error {
   [[gnu::cold]] Error& with_dns_kind(std::string_view kind);
 
  private:
-  std::string message_;
-  std::string op_;
-  std::string addr_;
-  std::string tls_kind_;
-  std::string dns_kind_;
+  struct Text;
+  // The text, created on the first builder call after a move; null only when moved from.
+  Text& text();
+  [[gnu::cold]] void release() noexcept;
+
+  Text* text_ = nullptr;
   int proxy_status_ = 0;
   ErrorCode code_;
   bool maybe_sent_ = false;
+#if defined(_LIBCPP_VERSION) && _LIBCPP_VERSION < 180000
+  // libc++ before 18 keeps std::expected's has-value flag in the tail padding of its value when
+  // it can, and constructing the value may then overwrite the flag (LLVM issue 68552). With an
+  // Error as large as the values our Results carry, and no padding of its own, the flag lies
+  // after both. libstdc++ does not overlap them.
+  [[maybe_unused]] char room_for_libcxx_expected_[154];
+#endif
 };
+#if defined(_LIBCPP_VERSION) && _LIBCPP_VERSION < 180000
+static_assert(sizeof(Error) == 168, "an Error with no tail padding, as large as before its text moved out");
+#endif
 
 // A value or the Error that prevented it. Functions returning it are [[nodiscard]].
 // Note: g++ 12's std::expected lacks and_then/transform; do not use them.

@@ -28,22 +28,64 @@ std::string_view to_string(ErrorCode code) noexcept {
   return "unknown";
 }
 
-Error::Error(ErrorCode code, std::string message) : message_(std::move(message)), code_(code) {}
+struct Error::Text {
+  std::string message;
+  std::string op;
+  std::string addr;
+  std::string tls_kind;
+  std::string dns_kind;
+};
+
+namespace {
+const std::string& empty_text() noexcept {
+  static const std::string empty;
+  return empty;
+}
+}  // namespace
+
+Error::Error(ErrorCode code, std::string message) : text_(new Text{std::move(message), {}, {}, {}, {}}), code_(code) {}
+
+Error::Error(const Error& other)
+    : text_(other.text_ != nullptr ? new Text(*other.text_) : nullptr),
+      proxy_status_(other.proxy_status_),
+      code_(other.code_),
+      maybe_sent_(other.maybe_sent_) {}
+
+Error& Error::operator=(const Error& other) {
+  if (this != &other) *this = Error(other);
+  return *this;
+}
+
+void Error::release() noexcept {
+  delete text_;
+  text_ = nullptr;
+}
+
+Error::Text& Error::text() {
+  if (text_ == nullptr) text_ = new Text;
+  return *text_;
+}
+
+std::string_view Error::op() const noexcept { return text_ != nullptr ? std::string_view(text_->op) : ""; }
+std::string_view Error::addr() const noexcept { return text_ != nullptr ? std::string_view(text_->addr) : ""; }
+const std::string& Error::message() const noexcept { return text_ != nullptr ? text_->message : empty_text(); }
+std::string_view Error::tls_kind() const noexcept { return text_ != nullptr ? std::string_view(text_->tls_kind) : ""; }
+std::string_view Error::dns_kind() const noexcept { return text_ != nullptr ? std::string_view(text_->dns_kind) : ""; }
 
 bool Error::is_timeout() const noexcept {
   return code_ == ErrorCode::deadline_exceeded || code_ == ErrorCode::timeout;
 }
 
 Error& Error::with_message(std::string message) {
-  message_ = std::move(message);
+  text().message = std::move(message);
   return *this;
 }
 Error& Error::with_op(std::string_view op) {
-  op_ = op;
+  text().op = op;
   return *this;
 }
 Error& Error::with_addr(std::string_view addr) {
-  addr_ = addr;
+  text().addr = addr;
   return *this;
 }
 Error& Error::with_maybe_sent(bool maybe_sent) noexcept {
@@ -55,11 +97,11 @@ Error& Error::with_proxy_status(int status) noexcept {
   return *this;
 }
 Error& Error::with_tls_kind(std::string_view kind) {
-  tls_kind_ = kind;
+  text().tls_kind = kind;
   return *this;
 }
 Error& Error::with_dns_kind(std::string_view kind) {
-  dns_kind_ = kind;
+  text().dns_kind = kind;
   return *this;
 }
 

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <type_traits>
+#include <utility>
+
 namespace httptrace {
 namespace {
 
@@ -41,6 +44,49 @@ TEST(Error, ResultHoldsValueOrError) {
   Error proxy(ErrorCode::proxy, "proxy answered 407 Proxy Authentication Required");
   proxy.with_proxy_status(407);
   EXPECT_EQ(proxy.proxy_status(), 407);
+}
+
+TEST(Error, CopiesAreIndependentAndMovesLeaveEmptyText) {
+  Error original(ErrorCode::dns, "lookup example.invalid: no such host");
+  original.with_op("dns").with_addr("example.invalid").with_dns_kind("not_found").with_maybe_sent(true);
+  Error copy = original;
+  copy.with_message("changed").with_op("dial");
+  EXPECT_STREQ(original.what(), "lookup example.invalid: no such host");
+  EXPECT_EQ(original.op(), "dns");
+  EXPECT_EQ(copy.message(), "changed");
+  EXPECT_EQ(copy.addr(), "example.invalid");
+  EXPECT_EQ(copy.dns_kind(), "not_found");
+  EXPECT_TRUE(copy.maybe_sent());
+
+  Error moved = std::move(original);
+  EXPECT_EQ(moved.op(), "dns");
+  // NOLINTBEGIN(bugprone-use-after-move): a moved-from Error must stay safe to read.
+  EXPECT_EQ(original.code(), ErrorCode::dns);
+  EXPECT_STREQ(original.what(), "");
+  EXPECT_EQ(original.op(), "");
+  EXPECT_EQ(original.tls_kind(), "");
+  original.with_op("reused");  // a builder on a moved-from Error gives it text again
+  EXPECT_EQ(original.op(), "reused");
+  EXPECT_EQ(original.message(), "");
+  // NOLINTEND(bugprone-use-after-move)
+
+  copy = moved;
+  EXPECT_EQ(copy.message(), "lookup example.invalid: no such host");
+  copy = std::move(moved);
+  EXPECT_EQ(copy.op(), "dns");
+  Error& same = copy;
+  copy = same;
+  EXPECT_EQ(copy.addr(), "example.invalid");
+}
+
+// A Result on the fast path carries its error as two words, not as the error's strings (except
+// with libc++ before 18: see error.hpp).
+TEST(Error, ResultOfVoidIsSmall) {
+#if !(defined(_LIBCPP_VERSION) && _LIBCPP_VERSION < 180000)
+  static_assert(sizeof(Error) <= 2 * sizeof(void*));
+  static_assert(sizeof(Result<void>) <= 3 * sizeof(void*));
+#endif
+  static_assert(std::is_nothrow_move_constructible_v<Error> && std::is_nothrow_move_assignable_v<Error>);
 }
 
 }  // namespace
