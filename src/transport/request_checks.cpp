@@ -1,6 +1,7 @@
 #include "transport/request_checks.hpp"
 
 #include <algorithm>
+#include <array>
 
 #include "message/ascii.hpp"
 
@@ -13,19 +14,27 @@ bool is_ctl_or_space(char c) {
 }
 
 // Go's httpguts.ValidHostHeader: the bytes a Host value may hold (RFC 3986 reg-name, IP
-// literals, port), which excludes CR, LF, NUL, space and '/'.
+// literals, port), which excludes CR, LF, NUL, space, every other control byte and '/'.
+constexpr bool compute_host_byte(char c) noexcept {
+  if (static_cast<unsigned char>(c) >= 0x80) return true;  // UTF-8 passes here; IDNA rules apply elsewhere
+  if (ascii::compute_token_char(c)) return true;
+  switch (c) {
+    case ':': case '[': case ']': case '@': case '(': case ')': case ',': case ';': case '=':
+      return true;
+    default:
+      return false;
+  }
+}
+
+// One lookup per byte: a request's host is checked on every send.
+constexpr std::array<bool, 256> kHostBytes = [] {
+  std::array<bool, 256> table{};
+  for (std::size_t i = 0; i < table.size(); ++i) table[i] = compute_host_byte(static_cast<char>(i));
+  return table;
+}();
+
 bool valid_host_header(std::string_view host) {
-  return std::all_of(host.begin(), host.end(), [](char c) {
-    auto u = static_cast<unsigned char>(c);
-    if (u >= 0x80) return true;  // UTF-8 passes here; IDNA rules apply elsewhere
-    if (ascii::is_token_char(c)) return true;
-    switch (c) {
-      case ':': case '[': case ']': case '@': case '(': case ')': case ',': case ';': case '=':
-        return true;
-      default:
-        return false;
-    }
-  });
+  return std::all_of(host.begin(), host.end(), [](char c) { return kHostBytes[static_cast<unsigned char>(c)]; });
 }
 
 Error invalid(std::string message) { return Error(ErrorCode::invalid_request, std::move(message)); }
@@ -56,9 +65,8 @@ Error invalid(std::string message) { return Error(ErrorCode::invalid_request, st
     return fail(invalid("non-ASCII host name \"" + ascii::printable(hostname) +
                         "\": internationalized (IDNA) names are not supported yet; use the punycode form"));
   }
-  const bool bad_host =
-      std::any_of(url.host().begin(), url.host().end(), is_ctl_or_space) || !valid_host_header(url.host());
-  if (bad_host) [[unlikely]] {
+  // Control bytes and spaces are among those valid_host_header refuses.
+  if (!valid_host_header(url.host())) [[unlikely]] {
     return fail(invalid("invalid host in request URL \"" + ascii::printable(url.host()) + "\""));
   }
   if (!request.host().empty() && !valid_host_header(request.host())) [[unlikely]] {

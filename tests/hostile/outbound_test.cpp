@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "hostile/hostile_fixture.hpp"
+#include "transport/stream_wrapper.hpp"
 
 namespace httptrace::testing {
 namespace {
@@ -111,6 +112,28 @@ TEST_F(Outbound, UrlsWithControlBytesOrSpacesAreRefused) {
     request->set_body(body.make());
     Exchange x = exchange(*request);
     expect_refused_unsent(x, server, body);
+  }
+}
+
+// J58. A URL host that parses but holds bytes Go's ValidHostHeader refuses ('"', '<') is
+// refused at send, before anything is written.
+TEST_F(Outbound, UrlHostsOutsideTheHostAlphabetAreRefusedAtSend) {
+  ScriptServer server(reply_always(std::string(kOk)));
+  // Were one let through, it must not be looked up: these hosts exist nowhere.
+  detail::set_fake_dialer(*transport, [](std::string_view host, uint16_t) -> Result<std::unique_ptr<net::Stream>> {
+    ADD_FAILURE() << "dialed " << host;
+    return fail(ErrorCode::connection_refused, "no dialing in this test");
+  });
+  for (const std::string url : {"http://a\"b/", "http://a<b/", "http://a>b/"}) {
+    SCOPED_TRACE(url);
+    auto request = Request::make("GET", url);
+    ASSERT_TRUE(request) << request.error().what();
+    WatchedBody body;
+    request->set_body(body.make());
+    Exchange x = exchange(*request);
+    expect_refused_unsent(x, server, body);
+    ASSERT_TRUE(x.error);
+    EXPECT_TRUE(std::string_view(x.error->what()).starts_with("invalid host in request URL")) << x.error->what();
   }
 }
 
