@@ -115,7 +115,7 @@ TEST_F(Outbound, UrlsWithControlBytesOrSpacesAreRefused) {
   }
 }
 
-// J58. A URL host that parses but holds bytes Go's ValidHostHeader refuses ('"', '<') is
+// J58. A URL host that parses but holds bytes Go's ValidHostHeader refuses ('"', '<', '>') is
 // refused at send, before anything is written.
 TEST_F(Outbound, UrlHostsOutsideTheHostAlphabetAreRefusedAtSend) {
   ScriptServer server(reply_always(std::string(kOk)));
