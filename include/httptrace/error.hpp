@@ -11,6 +11,15 @@
 #include <string_view>
 #include <utility>
 
+// libc++ before 18 keeps std::expected's has-value flag in the tail padding of its value when
+// it can, and constructing the value may then overwrite the flag (LLVM issue 68552); libstdc++
+// does not overlap them. Where it does, Error keeps its former size (below).
+#if defined(_LIBCPP_VERSION) && _LIBCPP_VERSION < 180000
+#define HTTPTRACE_EXPECTED_FLAG_IN_VALUE_PADDING 1
+#else
+#define HTTPTRACE_EXPECTED_FLAG_IN_VALUE_PADDING 0
+#endif
+
 namespace httptrace {
 
 // What went wrong, coarsely enough to branch on. The Error's message says the rest.
@@ -117,15 +126,13 @@ class Error {
   int proxy_status_ = 0;
   ErrorCode code_;
   bool maybe_sent_ = false;
-#if defined(_LIBCPP_VERSION) && _LIBCPP_VERSION < 180000
-  // libc++ before 18 keeps std::expected's has-value flag in the tail padding of its value when
-  // it can, and constructing the value may then overwrite the flag (LLVM issue 68552). With an
-  // Error as large as the values our Results carry, and no padding of its own, the flag lies
-  // after both. libstdc++ does not overlap them.
+#if HTTPTRACE_EXPECTED_FLAG_IN_VALUE_PADDING
+  // With an Error as large as the values our Results carry, and no padding of its own, the
+  // flag lies after both.
   [[maybe_unused]] char room_for_libcxx_expected_[154];
 #endif
 };
-#if defined(_LIBCPP_VERSION) && _LIBCPP_VERSION < 180000
+#if HTTPTRACE_EXPECTED_FLAG_IN_VALUE_PADDING
 static_assert(sizeof(Error) == 168, "an Error with no tail padding, as large as before its text moved out");
 #endif
 
