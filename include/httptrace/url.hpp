@@ -41,6 +41,19 @@ class Url {
   std::string host_port() const;
   // host_port() appended to `out`, allocating only if `out` must grow.
   void append_host_port(std::string& out) const;
+  // The same, to any `out` taking `+=` of a char and of a std::string_view (a caller's
+  // fixed-size buffer, say).
+  template <class Out>
+  void append_host_port(Out& out) const {
+    // net.JoinHostPort: an IPv6 literal (and its zone) goes back into brackets.
+    if (bracketed_name_) out += '[';
+    out += hostname();
+    if (bracketed_name_) out += ']';
+    out += ':';
+    out += port_or_default_text();
+  }
+  // The explicit port, or the scheme's default as text ("80", "443"; "" for other schemes).
+  std::string_view port_or_default_text() const noexcept;
   // The decoded path ("/a b").
   std::string_view path() const noexcept { return path_; }
   // The path as it goes on the wire (Go's EscapedPath).
@@ -61,7 +74,9 @@ class Url {
 
   // The request target of an origin-form request line: escaped path (or "/") plus "?query"
   // (Go's RequestURI).
-  std::string request_uri() const;
+  std::string request_uri() const { return request_uri_; }
+  // The same, as a view of this Url: what a request writes, without a copy per request.
+  std::string_view request_uri_view() const noexcept { return request_uri_; }
   // The whole URL, userinfo included (Go's String).
   std::string to_string() const;
   // The URL with the password replaced by "***" ("user:***@host"): what goes into messages,
@@ -75,6 +90,12 @@ class Url {
  private:
   // Go's String, with the password shown as "***" when redact_password is set.
   void append_to(std::string& out, bool redact_password) const;
+  // Notes where host_'s name and port are: every request asks for them (pool key, Host, dial),
+  // so they are found once, when host_ is set, rather than on every request.
+  void index_host() noexcept;
+  // Go's RequestURI of the URL as it stands, kept in request_uri_: once a URL is built, for
+  // each request sent to it.
+  std::string compute_request_uri() const;
 
   std::string scheme_;
   std::string opaque_;
@@ -88,6 +109,13 @@ class Url {
   bool has_userinfo_ = false;
   bool force_query_ = false;
   bool omit_host_ = false;  // "scheme:/path": no authority at all, unlike "scheme:///path"
+  bool bracketed_name_ = false;  // hostname() holds a ':' (IPv6): "host:port" brackets it
+  // host_[name_begin_, name_end_) is hostname(); host_[port_begin_, end) port(), when
+  // port_begin_ is not 0.
+  uint32_t name_begin_ = 0;
+  uint32_t name_end_ = 0;
+  uint32_t port_begin_ = 0;
+  std::string request_uri_ = "/";  // compute_request_uri(), updated wherever path or query change
 };
 
 }  // namespace httptrace

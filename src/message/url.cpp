@@ -247,6 +247,7 @@ Result<Url> Url::parse(std::string_view text) {
       if (auto problem = parse_authority(authority, url.host_, url.userinfo_, url.has_userinfo_)) {
         return fail(parse_error(before_fragment, *problem));
       }
+      url.index_host();
     } else if (!url.scheme_.empty()) {
       url.omit_host_ = true;  // "scheme:/path" has no authority (golang.org/issue/46059)
     }
@@ -256,6 +257,7 @@ Result<Url> Url::parse(std::string_view text) {
     url_detail::store_decoded(rest, Component::path, url.path_, url.raw_path_);
   }
 
+  url.request_uri_ = url.compute_request_uri();
   if (hash == std::string_view::npos) return url;
   const std::string_view fragment = text.substr(hash + 1);
   if (auto problem = url_detail::check_escapes(fragment, Component::fragment)) {
@@ -268,17 +270,31 @@ Result<Url> Url::parse(std::string_view text) {
   return url;
 }
 
+void Url::index_host() noexcept {
+  // Offsets fit: parse_authority takes no more than a URL's text, and requests' URLs are far
+  // below 4 GiB.
+  const auto [name, port] = split_host_port(host_);
+  name_begin_ = static_cast<uint32_t>(name.data() - host_.data());
+  name_end_ = static_cast<uint32_t>(name_begin_ + name.size());
+  port_begin_ = port.empty() ? 0 : static_cast<uint32_t>(port.data() - host_.data());
+  bracketed_name_ = name.find(':') != std::string_view::npos;
+}
+
 [[gnu::hot]] std::string_view Url::hostname() const noexcept {
-  return split_host_port(host_).host;
+  return std::string_view(host_).substr(name_begin_, name_end_ - name_begin_);
 }
 
 std::string_view Url::port() const noexcept {
-  return split_host_port(host_).port;
+  return port_begin_ == 0 ? std::string_view() : std::string_view(host_).substr(port_begin_);
+}
+
+[[gnu::hot]] std::string_view Url::port_or_default_text() const noexcept {
+  const std::string_view text = port();
+  return text.empty() ? default_port(scheme_) : text;
 }
 
 [[gnu::hot]] uint16_t Url::port_or_default() const noexcept {
-  std::string_view text = port();
-  if (text.empty()) text = default_port(scheme_);
+  const std::string_view text = port_or_default_text();
   uint16_t value = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (error != std::errc() || end != text.data() + text.size()) return 0;
@@ -292,17 +308,9 @@ std::string Url::host_port() const {
 }
 
 [[gnu::hot]] void Url::append_host_port(std::string& out) const {
-  auto [name, port] = split_host_port(host_);
-  if (port.empty()) port = default_port(scheme_);
-  // net.JoinHostPort: an IPv6 literal (and its zone) goes back into brackets.
-  const bool bracket = name.find(':') != std::string_view::npos;
   // Exactly the size: "127.0.0.1:65535" still fits a std::string's inline buffer.
-  out.reserve(out.size() + name.size() + port.size() + 1 + (bracket ? 2 : 0));
-  if (bracket) out += '[';
-  out += name;
-  if (bracket) out += ']';
-  out += ':';
-  out += port;
+  out.reserve(out.size() + hostname().size() + port_or_default_text().size() + 1 + (bracketed_name_ ? 2 : 0));
+  append_host_port<std::string>(out);
 }
 
 std::string Url::escaped_path() const {
@@ -323,7 +331,7 @@ std::optional<std::string> Url::password() const {
   return decode(std::string_view(userinfo_).substr(colon + 1));
 }
 
-[[gnu::hot]] std::string Url::request_uri() const {
+std::string Url::compute_request_uri() const {
   const bool with_query = force_query_ || !raw_query_.empty();
   const std::size_t query_size = with_query ? raw_query_.size() + 1 : 0;
   std::string out;

@@ -75,6 +75,7 @@ Url Url::resolve(const Url& ref) const {
   if (!ref.scheme_.empty() || !ref.host_.empty() || ref.has_userinfo_) {
     url_detail::store_decoded(resolve_path(ref.escaped_path(), {}), url_detail::Component::path,
                               url.path_, url.raw_path_);
+    url.request_uri_ = url.compute_request_uri();
     return url;
   }
   if (ref.path_.empty() && !ref.force_query_ && ref.raw_query_.empty()) {
@@ -83,10 +84,12 @@ Url Url::resolve(const Url& ref) const {
     url.raw_query_ = raw_query_;
   }
   url.host_ = host_;
+  url.index_host();
   url.userinfo_ = userinfo_;
   url.has_userinfo_ = has_userinfo_;
   url_detail::store_decoded(resolve_path(escaped_path(), ref.escaped_path()),
                             url_detail::Component::path, url.path_, url.raw_path_);
+  url.request_uri_ = url.compute_request_uri();
   return url;
 }
 

@@ -233,5 +233,22 @@ TEST(UrlResolve, KeepsTheDecodedPathAndItsEscapedForm) {
   EXPECT_EQ(resolved->host_port(), "h:80");
 }
 
+TEST(UrlResolve, AReferenceWithoutHostTakesTheBasesHostAndItsOwnTarget) {
+  const Url base = parse_ok("http://[fe80::1%25eth0]:8080/a/b?q=1");
+  auto resolved = base.resolve("c?r=2");
+  ASSERT_TRUE(resolved.has_value());
+  EXPECT_EQ(resolved->hostname(), "fe80::1%eth0");
+  EXPECT_EQ(resolved->port(), "8080");
+  EXPECT_EQ(resolved->host_port(), "[fe80::1%eth0]:8080");
+  EXPECT_EQ(resolved->request_uri(), "/a/c?r=2");
+  EXPECT_EQ(resolved->request_uri_view(), "/a/c?r=2");
+  // An empty reference keeps the base's query, and so its request target.
+  EXPECT_EQ(base.resolve("")->request_uri_view(), "/a/b?q=1");
+  // One with a host of its own brings its own.
+  const Url elsewhere = parse_ok("http://h/x").resolve(parse_ok("//other:81/y?z"));
+  EXPECT_EQ(elsewhere.host_port(), "other:81");
+  EXPECT_EQ(elsewhere.request_uri_view(), "/y?z");
+}
+
 }  // namespace
 }  // namespace httptrace
