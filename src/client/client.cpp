@@ -1,5 +1,6 @@
 #include "httptrace/client.hpp"
 
+#include <optional>
 #include <vector>
 
 #include "client/redirect.hpp"
@@ -108,17 +109,18 @@ namespace {
 }  // namespace
 
 [[gnu::hot]] Result<Response> Client::send(const Request& request) {
-  // One deadline over every hop and the body (trace-semantics §7.1, §8.4).
-  Context ctx = request.context();
+  // One deadline over every hop and the body (trace-semantics §7.1, §8.4). Without a timeout
+  // the request goes out as it is, neither it nor its context copied.
   const bool timed = options_.timeout.count() > 0;
-  if (timed) ctx = with_timeout(ctx, options_.timeout).first;
-  Request current = request.with_context(ctx);
+  std::optional<Request> with_deadline;
+  if (timed) with_deadline = request.with_context(with_timeout(request.context(), options_.timeout).first);
+  const Request& current = with_deadline ? *with_deadline : request;
   // One object returned on every path, so that the usual answer is not moved on its way out.
   Result<Response> response = transport_->round_trip(current);
   if (!response) [[unlikely]] {
     response = fail(describe_failure(std::move(response.error()), timed, request, current));
   } else if (is_followed_redirect(response->status_code())) [[unlikely]] {
-    response = follow_redirects(options_, *transport_, request, std::move(current), std::move(*response), timed);
+    response = follow_redirects(options_, *transport_, request, current, std::move(*response), timed);
   }
   return response;
 }

@@ -135,6 +135,17 @@ Result<std::size_t> TcpStream::try_write(std::span<const ConstBuffer> parts) {
 [[gnu::hot]] Result<void> TcpStream::write(std::span<const ConstBuffer> parts, const Context& ctx) {
   if (!never_ends(ctx) || fd_ < 0) return Stream::write(parts, ctx);
   // Nothing can interrupt us: blocking sendmsg calls, advancing past partial writes.
+  if (parts.size() == 1) {
+    // One buffer (a request head without a body, most of the time): send() spares the kernel
+    // copying in a msghdr and an iovec, and us gathering the parts.
+    for (ConstBuffer rest = parts[0]; !rest.empty();) {
+      const ssize_t n = ::send(fd_, rest.data(), rest.size(), MSG_NOSIGNAL);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return fail(io_error("write", errno));
+      rest = rest.subspan(static_cast<std::size_t>(n));
+    }
+    return {};
+  }
   ConstBuffer rest[16];
   std::size_t count = 0;
   for (const ConstBuffer& part : parts) {

@@ -49,6 +49,15 @@ Result<std::unique_ptr<net::Stream>> secure(Transport::Impl& t, std::unique_ptr<
 
 }  // namespace
 
+MethodText& MethodText::spill(std::string_view s) {
+  if (!spilled_) {
+    heap_.assign(inline_.data(), size_);
+    spilled_ = true;
+  }
+  heap_ += s;
+  return *this;
+}
+
 [[gnu::hot]] Result<ConnectMethod> connect_method_for(Transport::Impl& t, const Request& request) {
   const Url& url = request.url();
   ConnectMethod method;
@@ -84,12 +93,7 @@ Result<std::unique_ptr<net::Stream>> secure(Transport::Impl& t, std::unique_ptr<
   const auto& config = method.tls ? method.tls : method.proxy_tls;
   const std::string_view identity = config ? std::string_view(config->identity()) : std::string_view();
 
-  // One reservation covers every piece: a "host:port" is at most its host plus brackets, a
-  // colon and five digits.
-  std::string& text = method.text_;
-  const std::size_t target_bound = url.host().size() + 8;
-  const std::size_t proxy_bound = method.proxy ? proxy_url.size() + method.proxy->host().size() + 9 : 0;
-  text.reserve(url.scheme().size() + 2 + target_bound + proxy_bound + identity.size());
+  MethodText& text = method.text_;
   auto append_target = [&] {
     const std::size_t pos = text.size();
     url.append_host_port(text);

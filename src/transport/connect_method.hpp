@@ -3,6 +3,8 @@
 // absolute form for http targets, through a CONNECT tunnel for https ones — and the pool key
 // connections for it are kept under.
 
+#include <array>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,6 +17,35 @@
 #include "tls/client_config.hpp"
 
 namespace httptrace {
+
+// The text behind a ConnectMethod's key, target and first hop: inline up to kInline bytes, so
+// that a request on a pooled connection allocates nothing for it (spec/performance.md P7),
+// on the heap past that (a long host, a proxy URL, a TLS identity).
+class MethodText {
+ public:
+  MethodText& operator+=(std::string_view s) {
+    if (spilled_ || s.size() > kInline - size_) return spill(s);
+    std::memcpy(inline_.data() + size_, s.data(), s.size());
+    size_ += s.size();
+    return *this;
+  }
+  MethodText& operator+=(char c) {
+    if (spilled_ || size_ == kInline) return spill(std::string_view(&c, 1));
+    inline_[size_++] = c;
+    return *this;
+  }
+  std::string_view view() const noexcept { return spilled_ ? std::string_view(heap_) : std::string_view(inline_.data(), size_); }
+  std::size_t size() const noexcept { return spilled_ ? heap_.size() : size_; }
+
+ private:
+  MethodText& spill(std::string_view s);
+
+  static constexpr std::size_t kInline = 64;
+  std::array<char, kInline> inline_;
+  std::size_t size_ = 0;  // of inline_, until spilled_
+  std::string heap_;
+  bool spilled_ = false;
+};
 
 struct ConnectMethod {
   std::optional<Url> proxy;
@@ -39,12 +70,11 @@ struct ConnectMethod {
     std::size_t pos = 0;
     std::size_t size = 0;
   };
-  std::string_view slice(Slice s) const noexcept { return std::string_view(text_).substr(s.pos, s.size); }
+  std::string_view slice(Slice s) const noexcept { return text_.view().substr(s.pos, s.size); }
 
-  // The key, then whichever of target and first hop it does not contain: one string, so that a
-  // request on a pooled connection allocates once here (spec/performance.md P7). Slices, not
-  // views, so that moving a ConnectMethod keeps them valid.
-  std::string text_;
+  // The key, then whichever of target and first hop it does not contain. Slices, not views, so
+  // that moving a ConnectMethod keeps them valid.
+  MethodText text_;
   Slice key_;
   Slice target_;
   Slice first_hop_;

@@ -24,8 +24,9 @@ int count_codings(const Header& header) {
 }  // namespace
 
 [[gnu::hot]] bool requests_transparent_gzip(const Request& request, const TransportOptions& options) {
-  return !options.disable_compression && !request.header().has("Accept-Encoding") &&
-         !request.header().has("Range") && request.method() != "HEAD";
+  const Header& header = request.header();
+  return !options.disable_compression && (header.empty() || (!header.has("Accept-Encoding") && !header.has("Range"))) &&
+         request.method() != "HEAD";
 }
 
 [[gnu::hot]] Result<bool> take_transparent_gzip(Response& response, bool requested_gzip, bool has_body) {

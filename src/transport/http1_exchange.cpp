@@ -15,6 +15,7 @@ using Clock = std::chrono::steady_clock;
 
 [[gnu::hot]] bool wants_close(const Request& request) {
   if (request.close()) return true;
+  if (request.header().empty()) return false;
   for (std::string_view value : request.header().values("Connection")) {
     if (ascii::list_has_token(value, "close")) return true;
   }
@@ -87,8 +88,8 @@ Error header_timeout_error(const PersistConn& conn) {
 
 class Exchange {
  public:
-  Exchange(PersistConn& conn, const ExchangeInput& in, AttemptState& state)
-      : conn_(conn), in_(in), state_(state), parser_(in.limits) {}
+  Exchange(PersistConn& conn, const ExchangeInput& in, AttemptState& state, Response& response)
+      : conn_(conn), in_(in), state_(state), response_(response), parser_(in.limits) {}
 
   Result<ExchangeOutput> run();
 
@@ -113,6 +114,7 @@ class Exchange {
   PersistConn& conn_;
   const ExchangeInput& in_;
   AttemptState& state_;
+  Response& response_;
   http1::ResponseHeadParser parser_;
   ExchangeOutput out_;
   bool has_body_ = false;
@@ -153,7 +155,7 @@ Result<void> Exchange::on_informational(int code) {
     call_hook(in_.trace, &ClientTrace::got_100_continue);
   }
   if (in_.trace != nullptr && in_.trace->got_1xx_response) {
-    if (std::optional<Error> abort = in_.trace->got_1xx_response(code, out_.response.header())) {
+    if (std::optional<Error> abort = in_.trace->got_1xx_response(code, response_.header())) {
       Error error(ErrorCode::aborted_by_hook,
                   "net/http: HTTP/1.x transport connection broken: " + abort->message());
       error.with_op("read headers").with_maybe_sent(true);
@@ -168,7 +170,7 @@ Result<bool> Exchange::await_continue() {
   if (timeout.count() <= 0) return false;
   const auto deadline = Clock::now() + timeout;
   for (;;) {
-    auto status = read_head(conn_, parser_, out_.response.header(), in_, deadline, state_);
+    auto status = read_head(conn_, parser_, response_.header(), in_, deadline, state_);
     if (!status) {
       if (status.error().code() == ErrorCode::timeout) return false;  // send the body anyway
       return fail(std::move(status.error()));
@@ -332,7 +334,7 @@ Result<bool> Exchange::answered_early() {
   if (!n || *n == 0 || *n == net::kWouldBlock) return false;
   buffer.commit(*n);
   for (;;) {
-    auto parsed = parse_buffered_head(conn_, parser_, out_.response.header(), in_, state_);
+    auto parsed = parse_buffered_head(conn_, parser_, response_.header(), in_, state_);
     if (!parsed) return fail(std::move(parsed.error()));
     if (!*parsed) return false;
     const http1::StatusLine& status = **parsed;
@@ -352,7 +354,7 @@ Result<http1::StatusLine> Exchange::read_final_head() {
     deadline = Clock::now() + in_.options.response_header_timeout;
   }
   for (;;) {
-    auto status = read_head(conn_, parser_, out_.response.header(), in_, deadline, state_);
+    auto status = read_head(conn_, parser_, response_.header(), in_, deadline, state_);
     if (!status) {
       if (status.error().code() == ErrorCode::timeout && deadline) return fail(header_timeout_error(conn_));
       return status;
@@ -385,7 +387,7 @@ Result<ExchangeOutput> Exchange::run() {
     status = *final_head;
   }
 
-  Response& response = out_.response;
+  Response& response = response_;
   response.set_status(status.code, status.reason);  // copies the reason before any further read
   response.set_proto(status.major, status.minor);
 
@@ -410,8 +412,8 @@ Result<ExchangeOutput> Exchange::run() {
 }  // namespace
 
 [[gnu::hot]] Result<ExchangeOutput> run_http1_exchange(PersistConn& conn, const ExchangeInput& in,
-                                                       AttemptState& state) {
-  Exchange exchange(conn, in, state);
+                                                       AttemptState& state, Response& response) {
+  Exchange exchange(conn, in, state, response);
   return exchange.run();
 }
 

@@ -31,17 +31,19 @@ struct ExchangeInput {
   bool plain_proxy = false;              // the request goes to a proxy in absolute form
 };
 
+// What an exchange found besides the response head it filled in.
 struct ExchangeOutput {
-  Response response;                     // status, proto and header filled in
   http1::BodyPlan plan;
   bool reusable = false;                 // the connection may carry another exchange
   std::size_t head_bytes_used = 0;       // the header budget the heads used (for the trailer)
   std::size_t head_fields_used = 0;
 };
 
-// Errors carry the attempt's facts in `state` for the retry decision; the connection must not
-// be reused after any error.
+// Fills in the status, proto and header of `response`, a fresh one the caller then completes
+// and returns (so that it is moved once on its way to the user). Errors carry the attempt's
+// facts in `state` for the retry decision; the connection must not be reused after any error,
+// and `response` is then to be dropped.
 [[nodiscard]] Result<ExchangeOutput> run_http1_exchange(PersistConn& conn, const ExchangeInput& in,
-                                                        AttemptState& state);
+                                                        AttemptState& state, Response& response);
 
 }  // namespace httptrace

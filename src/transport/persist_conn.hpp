@@ -13,11 +13,11 @@
 
 #include "httptrace/conn.hpp"
 #include "net/stream.hpp"
+#include "transport/pool.hpp"
 #include "transport/read_buffer.hpp"
 
 namespace httptrace {
 
-class Pool;
 class Http1BodyStream;
 
 // A fresh Conn::id(), unique in the process across HTTP/1 and HTTP/2 connections.
@@ -50,6 +50,8 @@ class PersistConn final : public Conn {
   std::string head_buffer;
   // The pool holding this connection's slot; told when the connection is destroyed.
   std::weak_ptr<Pool> pool;
+  // That pool's record of key(), set and read by the pool alone, under its lock.
+  Pool::HostState* pool_host = nullptr;
   // The body stream of this connection's last response, recycled for the next one once its
   // ResponseBody detached from it (spec/performance.md P7). While a body is being read the
   // stream holds the connection too; that cycle ends when the body ends or is closed.

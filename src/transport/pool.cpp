@@ -125,6 +125,8 @@ void Pool::grant_slot_locked(HostState& host) {
 std::shared_ptr<PersistConn> Pool::adopt(std::unique_ptr<PersistConn> conn) {
   std::shared_ptr<PersistConn> shared(std::move(conn));
   shared->pool = weak_from_this();
+  std::lock_guard lock(mu_);
+  shared->pool_host = &host_locked(shared->key());
   return shared;
 }
 
@@ -138,7 +140,7 @@ std::shared_ptr<PersistConn> Pool::adopt(std::unique_ptr<PersistConn> conn) {
     return {PutOutcome::not_pooled, std::nullopt};
   }
   conn->reused = true;
-  HostState& host = host_locked(conn->key());
+  HostState& host = conn->pool_host != nullptr ? *conn->pool_host : host_locked(conn->key());
   if (!host.waiters.empty()) {
     Waiter* waiter = host.waiters.front();
     host.waiters.pop_front();

@@ -69,13 +69,17 @@ class Pool : public std::enable_shared_from_this<Pool> {
   // Called by PersistConn's destructor: its slot is free.
   void on_closed(const std::string& key) noexcept;
 
- private:
   struct Waiter;
+  // One key's connections. Only the pool touches it, under its lock; a connection of the key
+  // keeps a pointer to it (PersistConn::pool_host) so that putting it back needs no lookup:
+  // the record lives while any connection of its key does, as each holds one of its slots.
   struct HostState {
     std::vector<std::shared_ptr<PersistConn>> idle;  // back = most recently idled
     std::size_t total = 0;                           // slots held: dialing, active, idle
     std::deque<Waiter*> waiters;
   };
+
+ private:
   struct KeyHash {
     using is_transparent = void;
     std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }

@@ -41,16 +41,19 @@ Error invalid(std::string message) { return Error(ErrorCode::invalid_request, st
 
 }  // namespace
 
-[[gnu::hot]] std::string host_without_zone(std::string_view host) {
-  if (host.empty() || host.front() != '[') return std::string(host);
+std::string host_without_zone(std::string_view host) {
+  std::string storage;
+  return std::string(host_without_zone(host, storage));
+}
+
+[[gnu::hot]] std::string_view host_without_zone(std::string_view host, std::string& storage) {
+  if (host.empty() || host.front() != '[') return host;
   auto close = host.find(']');
   auto percent = host.find('%');
-  if (close == std::string_view::npos || percent == std::string_view::npos || percent > close) {
-    return std::string(host);
-  }
-  std::string out(host.substr(0, percent));
-  out += host.substr(close);
-  return out;
+  if (close == std::string_view::npos || percent == std::string_view::npos || percent > close) return host;
+  storage.assign(host.substr(0, percent));
+  storage += host.substr(close);
+  return storage;
 }
 
 [[gnu::hot]] Result<void> check_request(const Request& request, std::string_view request_target) {

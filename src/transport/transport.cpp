@@ -70,7 +70,7 @@ Transport::Impl::Impl(TransportOptions opts)
   const Url& url = request.url();
 
   // Everything that can be refused is refused before any hook fires (bad-inputs J).
-  std::string request_target = url.request_uri();
+  std::string_view request_target = url.request_uri_view();
   auto checked = check_request(request, request_target);
   if (!checked) return fail(std::move(checked.error()));
   if (const Error* err = ctx.err()) return fail(*err);
@@ -78,9 +78,14 @@ Transport::Impl::Impl(TransportOptions opts)
   auto method = connect_method_for(*this, request);
   if (!method) return fail(std::move(method.error()));
   // A proxy gets the absolute form (Go writes scheme://URL.Host + RequestURI).
-  if (method->absolute_form) request_target = std::string(url.scheme()) + "://" + std::string(url.host()) + request_target;
+  std::string absolute_target;
+  if (method->absolute_form) {
+    absolute_target = std::string(url.scheme()) + "://" + std::string(url.host()) + std::string(request_target);
+    request_target = absolute_target;
+  }
   const std::string_view host = request.host().empty() ? url.host() : request.host();
-  const std::string host_header = host_without_zone(host);
+  std::string zoneless_host;
+  const std::string_view host_header = host_without_zone(host, zoneless_host);
   const bool requested_gzip = requests_transparent_gzip(request, options);
   const bool h2_possible = may_speak_h2(options, url, *method);
   const H2Attempt h2_attempt{request, trace, host_header, requested_gzip};
@@ -133,7 +138,8 @@ Transport::Impl::Impl(TransportOptions opts)
     ExchangeInput in{request, ctx, trace, options, limits, request_target, host_header, requested_gzip,
                      method->absolute_form ? std::string_view(method->proxy_auth) : std::string_view(),
                      method->absolute_form};
-    auto out = run_http1_exchange(*conn, in, state);
+    Response response;
+    auto out = run_http1_exchange(*conn, in, state, response);
     if (!out) {
       conn.reset();  // never reused after an error
       Error error = std::move(out.error());
@@ -142,7 +148,6 @@ Transport::Impl::Impl(TransportOptions opts)
     }
 
     // Completed where the exchange left it, and moved once, into the result.
-    Response& response = out->response;
     response.set_request(request);
     response.set_tls(conn->shared_tls());
     auto gunzip =
@@ -153,7 +158,7 @@ Transport::Impl::Impl(TransportOptions opts)
     if (bodyless) {
       // trace-semantics §6: a bodiless response pools its connection before send() returns.
       finish_exchange(*pool, std::move(conn), out->reusable, trace);
-      return std::move(response);
+      return response;
     }
     Http1BodyStream::Setup setup;
     setup.pool = pool;
@@ -175,7 +180,7 @@ Transport::Impl::Impl(TransportOptions opts)
       *slot = std::make_shared<Http1BodyStream>(std::move(setup));
     }
     response.set_body(ResponseBody(*slot));
-    return std::move(response);
+    return response;
   }
 }
 

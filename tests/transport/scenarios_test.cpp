@@ -75,6 +75,27 @@ TEST_F(NginxScenarios, SecondGetReusesIdleConnection) {
   EXPECT_EQ(first.conn_ids(), second.conn_ids());
 }
 
+// A pool key longer than the inline text it is built in (a long host name) names the same
+// connection on every request: the second GET reuses the first one's.
+TEST_F(NginxScenarios, ALongHostNameStillReusesItsConnection) {
+  const std::string host = std::string(70, 'a') + ".test";
+  const std::string host_port = host + ":" + port;
+  auto options = test_options();
+  options.resolve_overrides[host_port] = {*IpAddress::parse("127.0.0.1")};
+  auto transport = make_transport(options);
+  HookRecorder first;
+  HookRecorder second;
+  for (HookRecorder* hooks : {&first, &second}) {
+    auto response = transport->round_trip(traced("GET", "http://" + host_port + "/hello", *hooks));
+    ASSERT_TRUE(response) << response.error().what();
+    EXPECT_EQ(body_of(*response), "hello world\n");
+    EXPECT_EQ(hooks->lines().front(), "get_conn " + host_port);
+  }
+  EXPECT_EQ(second.count("connect_start"), 0u);
+  EXPECT_EQ(second.lines().at(1), "got_conn reused=1 was_idle=1");
+  EXPECT_EQ(first.conn_ids(), second.conn_ids());
+}
+
 // (d) A POST with a known-length body: Content-Length between User-Agent and Accept-Encoding.
 TEST_F(NginxScenarios, PostWithBodySendsContentLength) {
   auto transport = make_transport();
