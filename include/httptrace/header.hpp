@@ -20,6 +20,10 @@
 
 namespace httptrace {
 
+namespace detail {
+struct HeaderBuilder;
+}  // namespace detail
+
 // Go's CanonicalMIMEHeaderKey: the first letter and every letter after a hyphen upper case, the
 // rest lower case; a key that is not a valid token (e.g. contains a space) is returned as is.
 std::string canonical_key(std::string_view key);
@@ -83,6 +87,7 @@ class Header {
   friend bool operator==(const Header& a, const Header& b) noexcept;
 
  private:
+  friend struct detail::HeaderBuilder;  // the response parser's bulk path (src/message)
   struct Slot {
     uint32_t key_offset;
     uint32_t key_size;

@@ -79,6 +79,8 @@ void for_each_value(const Header& header, FieldRef ref, std::string_view key, Vi
 
 [[gnu::hot]] std::optional<uint64_t> parse_content_length(std::string_view value) noexcept {
   // RFC 9110 §8.6 / RFC rule 6: 1*DIGIT up to 2^63−1; a list of equal values is one value.
+  // One value of digits alone, nearly always: no list to split.
+  if (auto n = parse_digits(value)) return n;
   std::optional<uint64_t> result;
   for (;;) {
     std::size_t comma = value.find(',');
@@ -141,7 +143,8 @@ void for_each_value(const Header& header, FieldRef ref, std::string_view key, Vi
   bool keep_alive = false;
   for_each_value(header, fields.connection, kConnection, [&](std::string_view value) {
     close = close || ascii::list_has_token(value, "close");
-    keep_alive = keep_alive || ascii::list_has_token(value, "keep-alive");
+    // Only HTTP/1.0 needs it said.
+    keep_alive = keep_alive || (http10 && ascii::list_has_token(value, "keep-alive"));
     return true;
   });
   plan.reusable = !close && (!http10 || keep_alive);

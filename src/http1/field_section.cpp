@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "message/ascii.hpp"
+#include "message/header_builder.hpp"
 
 namespace httptrace::http1 {
 namespace {
@@ -70,7 +71,7 @@ std::string quote_for_error(std::string_view s) {
       length_ = next;
       return true;
     }
-    auto checked = check_line(line, start, lines);
+    auto checked = check_line(section, line, start, lines);
     if (!checked) return std::unexpected(std::move(checked.error()));
     if (fields_ > budget.max_fields) {
       return fail(ErrorCode::headers_too_large, std::string(budget.what) + " exceeded " +
@@ -83,14 +84,28 @@ std::string quote_for_error(std::string_view s) {
                                                 " bytes; aborted");
 }
 
-[[gnu::hot]] Result<void> FieldSectionScanner::check_line(std::string_view line, std::size_t start,
-                                                          FieldLines* lines) {
+bool FieldSectionScanner::has_nul(std::string_view section, std::size_t end) {
+  // A block rather than the rest of the section, which may hold much of the body.
+  constexpr std::size_t kBlock = 512;
+  while (first_nul_ == std::string_view::npos && nul_searched_ < end) {
+    const std::size_t to = std::min(section.size(), std::max(end, nul_searched_ + kBlock));
+    if (const void* nul = std::memchr(section.data() + nul_searched_, '\0', to - nul_searched_)) {
+      first_nul_ = static_cast<std::size_t>(static_cast<const char*>(nul) - section.data());
+    }
+    nul_searched_ = to;
+  }
+  // Lines are checked in order and a NUL fails its line, so no NUL lies before this one.
+  return first_nul_ < end;
+}
+
+[[gnu::hot]] Result<void> FieldSectionScanner::check_line(std::string_view section, std::string_view line,
+                                                          std::size_t start, FieldLines* lines) {
   // RFC rules 1 and 4: CR outside a line ending and NUL are rejected, not replaced (Go 1.19
   // accepts both; trace-semantics "Our decisions").
   if (line.find('\r') != std::string_view::npos) {
     return fail(ErrorCode::protocol, "malformed MIME header: bare CR in " + quote_for_error(line));
   }
-  if (std::memchr(line.data(), '\0', line.size()) != nullptr) {
+  if (has_nul(section, start + line.size())) {
     return fail(ErrorCode::protocol, "malformed MIME header: NUL in " + quote_for_error(line));
   }
   if (is_ows(line.front())) {
@@ -132,13 +147,15 @@ std::string quote_for_error(std::string_view s) {
     add_section_fields(section, header, scratch);
     return;
   }
-  header.reserve(header_bytes_upper_bound(header, section), header.size() + lines.count_);
+  // One copy of the section; each field is indexed where it lies in it.
+  const std::size_t base = detail::HeaderBuilder::append_text(header, section, lines.count_);
   for (std::size_t i = 0; i < lines.count_; ++i) {
     const FieldLines::Line& line = lines.lines_[i];
     // Go skips a field with an empty name rather than failing the response.
     if (line.colon == line.start) continue;
-    header.add(section.substr(line.start, line.colon - line.start),
-               trim_ows(section.substr(line.colon + 1, line.end - line.colon - 1)));
+    const std::string_view value = trim_ows(section.substr(line.colon + 1, line.end - line.colon - 1));
+    detail::HeaderBuilder::add_from_text(header, base + line.start, line.colon - line.start,
+                                         base + static_cast<std::size_t>(value.data() - section.data()), value.size());
   }
 }
 

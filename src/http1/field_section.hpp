@@ -80,13 +80,20 @@ class FieldSectionScanner {
                          std::string& scratch);
 
  private:
-  [[nodiscard]] Result<void> check_line(std::string_view line, std::size_t start,
-                                        FieldLines* lines);
+  [[nodiscard]] Result<void> check_line(std::string_view section, std::string_view line,
+                                        std::size_t start, FieldLines* lines);
+  // Whether the line ending at `end` holds a NUL: lines are checked in order, and one holding a
+  // NUL fails, so the first NUL before `end` is in this line.
+  bool has_nul(std::string_view section, std::size_t end);
 
   std::size_t line_start_ = 0;   // offset of the line being scanned
   std::size_t search_from_ = 0;  // where the search for its LF resumes
   std::size_t fields_ = 0;
   std::size_t length_ = 0;
+  // The section is searched for NUL a block ahead of the lines, not once per line: the first
+  // NUL found, and how far the search went.
+  std::size_t first_nul_ = std::string_view::npos;
+  std::size_t nul_searched_ = 0;
   bool complete_ = false;
 };
 

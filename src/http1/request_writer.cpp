@@ -95,8 +95,8 @@ class Observer {
   explicit Observer(const FieldObserver* observer)
       : observer_(observer != nullptr && *observer ? observer : nullptr) {}
   bool active() const noexcept { return observer_ != nullptr; }
-  [[gnu::hot]] void single(std::string_view key, std::string_view value) const {
-    if (!active()) return;
+  // Only when active().
+  void single(std::string_view key, std::string_view value) const {
     ValuesLease lease;
     std::vector<std::string>& values = lease.values(1);
     values[0].assign(value);
@@ -113,7 +113,7 @@ class Observer {
 void write_single(std::string& out, const Observer& observer, std::string_view key,
                   std::string_view value) {
   append_field(out, key, value);
-  observer.single(key, value);
+  if (observer.active()) observer.single(key, value);
 }
 
 // Go's reqWriteExcludeHeader: fields the writer owns. Go matches the map key exactly; a raw
@@ -198,14 +198,16 @@ bool is_post_put_patch(std::string_view method) noexcept {
 
   // request.go:630: the caller's first value, even an empty one, replaces the default; an
   // empty result suppresses the line. Go writes it untrimmed.
+  // Most requests carry no fields of their own: nothing to look up or sort then.
+  const Header* caller = head.header != nullptr && !head.header->empty() ? head.header : nullptr;
   std::string_view user_agent = head.default_user_agent;
-  if (head.header != nullptr) {
-    if (auto caller_agent = head.header->get("User-Agent")) user_agent = *caller_agent;
+  if (caller != nullptr) {
+    if (auto caller_agent = caller->get("User-Agent")) user_agent = *caller_agent;
   }
   if (!user_agent.empty()) write_single(out, observer, "User-Agent", user_agent);
 
   std::string_view caller_connection;
-  if (head.header != nullptr) caller_connection = head.header->get("Connection").value_or("");
+  if (caller != nullptr) caller_connection = caller->get("Connection").value_or("");
   if (head.close && !has_token(caller_connection, "close")) {
     write_single(out, observer, "Connection", "close");
   }
@@ -221,8 +223,8 @@ bool is_post_put_patch(std::string_view method) noexcept {
     write_single(out, observer, "Transfer-Encoding", "chunked");
   }
 
-  if (head.header != nullptr)
-    write_caller_fields(out, *head.header, observer,
+  if (caller != nullptr)
+    write_caller_fields(out, *caller, observer,
                         head.omit_caller_proxy_authorization || !head.proxy_authorization.empty());
 
   // The transport's extra header, written like any Header: sorted by key.

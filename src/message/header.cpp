@@ -7,6 +7,7 @@
 
 #include "message/append_in_place.hpp"
 #include "message/ascii.hpp"
+#include "message/header_builder.hpp"
 
 namespace httptrace {
 
@@ -66,7 +67,38 @@ void write_canonical_key(std::string_view key, char* out) noexcept {
   }
 }
 
+// write_canonical_key where the key already is: the bytes are left alone when it is canonical
+// or not a token.
+void make_canonical_in_place(char* key, std::size_t size) noexcept {
+  const std::string_view text(key, size);
+  if (is_common_canonical_key(text) || !std::all_of(text.begin(), text.end(), ascii::is_token_char)) return;
+  bool upper = true;
+  for (std::size_t i = 0; i < size; ++i) {
+    key[i] = ascii::kTokenCase[upper][static_cast<unsigned char>(key[i])];
+    upper = key[i] == '-';
+  }
+}
+
 }  // namespace
+
+[[gnu::hot]] std::size_t detail::HeaderBuilder::append_text(Header& header, std::string_view text,
+                                                            std::size_t fields) {
+  const std::size_t offset = header.bytes_.size();
+  if (offset + text.size() > std::numeric_limits<uint32_t>::max()) {
+    throw std::length_error("httptrace::Header: more than 4 GiB of header bytes");
+  }
+  header.bytes_.append(text);
+  header.slots_.reserve(header.slots_.size() + fields);
+  return offset;
+}
+
+[[gnu::hot]] void detail::HeaderBuilder::add_from_text(Header& header, std::size_t key_offset, std::size_t key_size,
+                                                       std::size_t value_offset, std::size_t value_size) {
+  make_canonical_in_place(header.bytes_.data() + key_offset, key_size);
+  // Offsets fit: append_text() refused a buffer past 4 GiB.
+  header.slots_.push_back(Header::Slot{static_cast<uint32_t>(key_offset), static_cast<uint32_t>(key_size),
+                                       static_cast<uint32_t>(value_offset), static_cast<uint32_t>(value_size)});
+}
 
 std::string canonical_key(std::string_view key) {
   std::string out(key.size(), '\0');

@@ -16,7 +16,14 @@ const Header& Response::trailer() const noexcept {
 [[gnu::hot]] void Response::set_status(int code, std::string_view reason) {
   status_code_ = code;
   char digits[12];
-  const auto count = static_cast<std::size_t>(std::to_chars(digits, digits + sizeof digits, code).ptr - digits);
+  std::size_t count = 3;
+  if (code >= 100 && code <= 999) {  // every status a server can send: no general conversion
+    digits[0] = static_cast<char>('0' + code / 100);
+    digits[1] = static_cast<char>('0' + code / 10 % 10);
+    digits[2] = static_cast<char>('0' + code % 10);
+  } else {
+    count = static_cast<std::size_t>(std::to_chars(digits, digits + sizeof digits, code).ptr - digits);
+  }
   // "200 OK" written once, not grown piece by piece: every response sets it.
   status_.clear();
   append_in_place(status_, reason.empty() ? count : count + 1 + reason.size(), [&](char* out) {

@@ -124,6 +124,13 @@ TEST(ResponseHeadParser, CanonicalizesTokenNames) {
             (Fields{{"Content-Type", "text/html"}, {"X-Multi-Word", "a"}, {"Etag", "x"}}));
 }
 
+TEST(ResponseHeadParser, ANameThatIsNotATokenKeepsEveryByteAsSent) {
+  // Canonical form is all or nothing: no letter before the space is changed either.
+  HeadResult r = parse("HTTP/1.1 200 OK\r\nx-foo bar: 1\r\nx-é: 2\r\nx-bar : 3\r\n\r\n");
+  ASSERT_TRUE(r.complete) << r;
+  EXPECT_EQ(r.fields, (Fields{{"x-foo bar", "1"}, {"x-é", "2"}, {"x-bar ", "3"}}));
+}
+
 TEST(ResponseHeadParser, TrimsOwsAndKeepsInnerSpaceAndHarmlessControls) {
   HeadResult r =
       parse("HTTP/1.1 200 OK\r\nX:   a  b \t\r\nY:\x01z\x7f\r\nEmpty:\r\nE2:   \r\n\r\n");
