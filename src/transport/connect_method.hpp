@@ -25,6 +25,7 @@ class MethodText {
  public:
   MethodText& operator+=(std::string_view s) {
     if (spilled_ || s.size() > kInline - size_) return spill(s);
+    if (s.empty()) return *this;  // its data() may be null, which memcpy may not be given
     std::memcpy(inline_.data() + size_, s.data(), s.size());
     size_ += s.size();
     return *this;
