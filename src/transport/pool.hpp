@@ -69,7 +69,10 @@ class Pool : public std::enable_shared_from_this<Pool> {
   // Called by PersistConn's destructor: its slot is free.
   void on_closed(const std::string& key) noexcept;
 
+ private:
   struct Waiter;
+
+ public:
   // One key's connections. Only the pool touches it, under its lock; a connection of the key
   // keeps a pointer to it (PersistConn::pool_host) so that putting it back needs no lookup:
   // the record lives while any connection of its key does, as each holds one of its slots.
