@@ -92,11 +92,17 @@ thread_local bool ValuesLease::taken_ = false;
 
 class Observer {
  public:
-  explicit Observer(const FieldObserver* observer)
-      : observer_(observer != nullptr && *observer ? observer : nullptr) {}
+  Observer(const FieldObserver* observer, std::vector<std::string>* scratch)
+      : observer_(observer != nullptr && *observer ? observer : nullptr), scratch_(scratch) {}
   bool active() const noexcept { return observer_ != nullptr; }
   // Only when active().
   void single(std::string_view key, std::string_view value) const {
+    if (scratch_ != nullptr) {
+      scratch_->resize(1);
+      (*scratch_)[0].assign(value);
+      (*observer_)(key, *scratch_);
+      return;
+    }
     ValuesLease lease;
     std::vector<std::string>& values = lease.values(1);
     values[0].assign(value);
@@ -108,6 +114,7 @@ class Observer {
 
  private:
   const FieldObserver* observer_;
+  std::vector<std::string>* scratch_;  // RequestHead::observed_values
 };
 
 void write_single(std::string& out, const Observer& observer, std::string_view key,
@@ -187,7 +194,7 @@ bool is_post_put_patch(std::string_view method) noexcept {
 
 [[gnu::hot]] bool write_request_head(const RequestHead& head, std::string& out,
                                      const FieldObserver* observer_fn) {
-  const Observer observer(observer_fn);
+  const Observer observer(observer_fn, head.observed_values);
   std::string_view method = head.method.empty() ? std::string_view("GET") : head.method;
   out.append(method);
   out.push_back(' ');

@@ -31,6 +31,9 @@ struct RequestHead {
   // Drop a Proxy-Authorization the caller set: only a request to a plain-HTTP proxy carries one
   // (never inside a tunnel, never to an origin: bad-inputs H52).
   bool omit_caller_proxy_authorization = false;
+  // Where the one value of a single-valued field is handed to the observer from, reused across
+  // requests (a connection's): without it, a per-thread vector is leased for each field.
+  std::vector<std::string>* observed_values = nullptr;
 };
 
 // Called once per header key with all the values written for it.

@@ -202,6 +202,7 @@ Result<bool> Exchange::await_continue() {
   head.connection_close_extra = in_.options.disable_keep_alives && !wants_close(request);
   head.proxy_authorization = in_.proxy_authorization;
   head.omit_caller_proxy_authorization = !in_.plain_proxy;
+  head.observed_values = &conn_.observed_values;
 
   std::string& buffer = conn_.head_buffer;
   buffer.clear();

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "httptrace/conn.hpp"
 #include "net/stream.hpp"
@@ -48,6 +49,8 @@ class PersistConn final : public Conn {
   TimePoint idle_since{};
   // Scratch for serializing request heads, reused across exchanges.
   std::string head_buffer;
+  // Scratch for the values wrote_header_field is handed, reused likewise (spec P2).
+  std::vector<std::string> observed_values;
   // The pool holding this connection's slot; told when the connection is destroyed.
   std::weak_ptr<Pool> pool;
   // That pool's record of key(), set and read by the pool alone, under its lock.
