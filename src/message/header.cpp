@@ -46,29 +46,10 @@ bool is_common_canonical_key(std::string_view key) noexcept {
   }
 }
 
-// Writes `key` (key.size() bytes) to `out` in Go's canonical form — the first letter and every
-// letter after '-' upper case, the others lower case — or as it is when it is not a valid name,
-// as Go's CanonicalMIMEHeaderKey keeps it. One table lookup a byte both checks and converts:
-// every field of every response comes through here.
-void write_canonical_key(std::string_view key, char* out) noexcept {
-  if (is_common_canonical_key(key)) {
-    key.copy(out, key.size());
-    return;
-  }
-  bool upper = true;
-  for (std::size_t i = 0; i < key.size(); ++i) {
-    const char c = ascii::kTokenCase[upper][static_cast<unsigned char>(key[i])];
-    if (c == 0) {
-      key.copy(out, key.size());
-      return;
-    }
-    out[i] = c;
-    upper = c == '-';
-  }
-}
-
-// write_canonical_key where the key already is: the bytes are left alone when it is canonical
-// or not a token.
+// Puts the `size` bytes at `key` in Go's canonical form — the first letter and every letter
+// after '-' upper case, the others lower case — or leaves them as they are when they are not a
+// valid name, as Go's CanonicalMIMEHeaderKey does. In place: every field of every response
+// comes through here, in the Header's copy of the head (HeaderBuilder).
 void make_canonical_in_place(char* key, std::size_t size) noexcept {
   const std::string_view text(key, size);
   if (is_common_canonical_key(text) || !std::all_of(text.begin(), text.end(), ascii::is_token_char)) return;
@@ -79,14 +60,25 @@ void make_canonical_in_place(char* key, std::size_t size) noexcept {
   }
 }
 
+// `key` written to `out` (key.size() bytes) in canonical form.
+void write_canonical_key(std::string_view key, char* out) noexcept {
+  key.copy(out, key.size());
+  make_canonical_in_place(out, key.size());
+}
+
+// Slots index the bytes with 32-bit offsets.
+void check_header_bytes(std::size_t size) {
+  if (size > std::numeric_limits<uint32_t>::max()) {
+    throw std::length_error("httptrace::Header: more than 4 GiB of header bytes");
+  }
+}
+
 }  // namespace
 
 [[gnu::hot]] std::size_t detail::HeaderBuilder::append_text(Header& header, std::string_view text,
                                                             std::size_t fields) {
   const std::size_t offset = header.bytes_.size();
-  if (offset + text.size() > std::numeric_limits<uint32_t>::max()) {
-    throw std::length_error("httptrace::Header: more than 4 GiB of header bytes");
-  }
+  check_header_bytes(offset + text.size());
   header.bytes_.append(text);
   header.slots_.reserve(header.slots_.size() + fields);
   return offset;
@@ -127,9 +119,7 @@ void Header::add_raw(std::string_view key, std::string_view value) {
 
 [[gnu::hot]] void Header::append(std::string_view key, std::string_view value, bool canonical) {
   const std::size_t size = bytes_.size() + key.size() + value.size();
-  if (size > std::numeric_limits<uint32_t>::max()) {
-    throw std::length_error("httptrace::Header: more than 4 GiB of header bytes");
-  }
+  check_header_bytes(size);
   if (size > bytes_.capacity() && (points_into(bytes_, key) || points_into(bytes_, value))) {
     const std::string key_copy(key), value_copy(value);
     append(key_copy, value_copy, canonical);
