@@ -78,6 +78,24 @@ TEST_F(DemoServerTest, ServesPlainHttpWithKeepAlive) {
   EXPECT_EQ(transport->pool_stats().open_conns, 1u);
 }
 
+// The release build's training run reads these; a broken body would train the error paths.
+TEST_F(DemoServerTest, ServesAChunkedAndALargeBodyOnOneConnection) {
+  auto transport = std::make_shared<Transport>();
+  Client client = client_over(transport);
+  const std::string base = "http://127.0.0.1:" + std::to_string(server.port());
+  auto chunked = client.get(base + "/chunked");
+  ASSERT_TRUE(chunked.has_value()) << chunked.error().what();
+  EXPECT_FALSE(chunked->content_length().has_value());  // its length came from the chunks
+  EXPECT_EQ(chunked->body().read_all().value(), "hello from the httptrace demo\n");
+  auto large = client.get(base + "/large");
+  ASSERT_TRUE(large.has_value()) << large.error().what();
+  EXPECT_EQ(large->content_length(), std::optional<uint64_t>(uint64_t{1} << 20));
+  const std::string body = large->body().read_all().value();
+  EXPECT_EQ(body.size(), std::size_t{1} << 20);
+  EXPECT_TRUE(body.starts_with("a mebibyte of the httptrace demo, line by line\n"));
+  EXPECT_EQ(transport->pool_stats().open_conns, 1u);
+}
+
 TEST_F(DemoServerTest, ServesHttpsWithTheCertificateItWasGiven) {
   testing::write_file(dir / "ca.pem", certificate.certificate_pem);
   TransportOptions options;

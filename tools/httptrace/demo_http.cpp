@@ -8,6 +8,7 @@ namespace httptrace::cli {
 namespace {
 
 constexpr std::size_t kMaxHead = 64 * 1024;
+constexpr std::size_t kLargeBytes = 1024 * 1024;
 
 bool equals_ignoring_case(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -95,6 +96,24 @@ DemoResponse demo_response(const DemoRequest& request) {
     return {response(200, "OK", "hello from the httptrace demo\n", close)};
   if (path == "/slow")
     return {response(200, "OK", "slow hello\n", close), std::chrono::milliseconds(30)};
+  if (path == "/chunked") {
+    // The hello in three chunks, as a server streaming its answer would send it.
+    std::string out = "HTTP/1.1 200 OK\r\nServer: httptrace-demo\r\nContent-Type: text/plain\r\n";
+    out += close;
+    out += "Transfer-Encoding: chunked\r\n\r\n";
+    out += "a\r\nhello from\r\n5\r\n the \r\nf\r\nhttptrace demo\n\r\n0\r\n\r\n";
+    return {out};
+  }
+  if (path == "/large") {
+    static const std::string kLarge = [] {
+      std::string body;
+      body.reserve(kLargeBytes);
+      while (body.size() < kLargeBytes) body += "a mebibyte of the httptrace demo, line by line\n";
+      body.resize(kLargeBytes);
+      return body;
+    }();
+    return {response(200, "OK", kLarge, close)};
+  }
   if (path == "/redirect") {
     return {response(302, "Found", "see /hello\n",
                      std::string("Location: /hello\r\n") + std::string(close))};

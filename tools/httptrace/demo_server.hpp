@@ -6,7 +6,11 @@
 //   /hello     200 "hello from the httptrace demo\n"
 //   /slow      200 after 30 ms (the server-processing phase)
 //   /redirect  302 to /hello
+//   /chunked   200, the hello in chunks (Transfer-Encoding: chunked)
+//   /large     200, 1 MiB of text
 //   anything else 404
+//
+// The release build's training run (tools/pgo_train) serves its requests from here too.
 //
 // Not a general server: it trusts its peer (the demo's own client) to send sane requests.
 
