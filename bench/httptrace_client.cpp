@@ -16,35 +16,9 @@
 #include "client_args.hpp"
 #include "client_harness.hpp"
 #include "httptrace/http.hpp"
+#include "trivial_hooks.hpp"
 
 namespace {
-
-using httptrace::ClientTrace;
-
-// Empty bodies: what is measured is the cost of having hooks set, as in Go's figure for
-// "all 16 hooks set" (spec/performance.md).
-ClientTrace trivial_hooks() {
-  ClientTrace trace;
-  trace.get_conn = [](std::string_view) {};
-  trace.got_conn = [](const httptrace::GotConnInfo&) {};
-  trace.put_idle_conn = [](const httptrace::Error*) {};
-  trace.got_first_response_byte = [] {};
-  trace.got_100_continue = [] {};
-  trace.got_1xx_response = [](int, const httptrace::Header&) -> std::optional<httptrace::Error> {
-    return std::nullopt;
-  };
-  trace.dns_start = [](const httptrace::DNSStartInfo&) {};
-  trace.dns_done = [](const httptrace::DNSDoneInfo&) {};
-  trace.connect_start = [](std::string_view, std::string_view) {};
-  trace.connect_done = [](std::string_view, std::string_view, const httptrace::Error*) {};
-  trace.tls_handshake_start = [] {};
-  trace.tls_handshake_done = [](const httptrace::TLSConnectionState&, const httptrace::Error*) {};
-  trace.wrote_header_field = [](std::string_view, const std::vector<std::string>&) {};
-  trace.wrote_headers = [] {};
-  trace.wait_100_continue = [] {};
-  trace.wrote_request = [](const httptrace::WroteRequestInfo&) {};
-  return trace;
-}
 
 httptrace::TransportOptions transport_options(const bench::ClientArgs& args) {
   httptrace::TransportOptions options;
@@ -110,7 +84,7 @@ int main(int argc, char** argv) {
   }
   if (args.mode == "hooks") {
     *request =
-        request->with_context(httptrace::with_client_trace(request->context(), trivial_hooks()));
+        request->with_context(httptrace::with_client_trace(request->context(), bench::trivial_hooks()));
   }
   auto client = std::make_unique<HttptraceClient>(args, std::move(*request));
   if (args.mode == "h2-16") {
