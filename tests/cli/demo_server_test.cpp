@@ -56,6 +56,12 @@ TEST(DemoResponse, AnswersEachPath) {
   EXPECT_TRUE(demo_response({"GET", "/nope", false}).bytes.starts_with("HTTP/1.1 404"));
   EXPECT_NE(demo_response({"GET", "/hello", true}).bytes.find("Connection: close\r\n"),
             std::string::npos);
+  // The fields real servers send (nginx: Server, Date, Content-Type, Content-Length,
+  // Connection): the training run should see the heads programs see.
+  const std::string hello = demo_response({"GET", "/hello", false}).bytes;
+  EXPECT_NE(hello.find("\r\nConnection: keep-alive\r\n"), std::string::npos);
+  EXPECT_NE(hello.find(" GMT\r\n"), std::string::npos);
+  EXPECT_EQ(hello.find("\r\nDate: "), hello.find("\r\n", hello.find("Server: ")));
 }
 
 class DemoServerTest : public ::testing::Test {

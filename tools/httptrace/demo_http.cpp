@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <ctime>
 
 namespace httptrace::cli {
 namespace {
@@ -24,10 +25,22 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
+// The fields every answer starts with, in nginx's order: Server, Date, Content-Type.
+std::string head_start(int status, std::string_view reason) {
+  std::string out = "HTTP/1.1 " + std::to_string(status) + " " + std::string(reason) + "\r\n";
+  out += "Server: httptrace-demo\r\nDate: ";
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char date[40];
+  out.append(date, std::strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &utc));
+  out += "\r\nContent-Type: text/plain\r\n";
+  return out;
+}
+
 std::string response(int status, std::string_view reason, std::string_view body,
                      std::string_view extra = {}) {
-  std::string out = "HTTP/1.1 " + std::to_string(status) + " " + std::string(reason) + "\r\n";
-  out += "Server: httptrace-demo\r\nContent-Type: text/plain\r\n";
+  std::string out = head_start(status, reason);
   out += extra;
   out += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
   out += body;
@@ -91,15 +104,16 @@ std::optional<DemoRequest> DemoRequestReader::next() {
 DemoResponse demo_response(const DemoRequest& request) {
   const std::string_view path =
       std::string_view(request.target).substr(0, request.target.find('?'));
-  const std::string_view close = request.close ? "Connection: close\r\n" : "";
+  const std::string_view connection =
+      request.close ? "Connection: close\r\n" : "Connection: keep-alive\r\n";
   if (path == "/hello" || path == "/")
-    return {response(200, "OK", "hello from the httptrace demo\n", close)};
+    return {response(200, "OK", "hello from the httptrace demo\n", connection)};
   if (path == "/slow")
-    return {response(200, "OK", "slow hello\n", close), std::chrono::milliseconds(30)};
+    return {response(200, "OK", "slow hello\n", connection), std::chrono::milliseconds(30)};
   if (path == "/chunked") {
     // The hello in three chunks, as a server streaming its answer would send it.
-    std::string out = "HTTP/1.1 200 OK\r\nServer: httptrace-demo\r\nContent-Type: text/plain\r\n";
-    out += close;
+    std::string out = head_start(200, "OK");
+    out += connection;
     out += "Transfer-Encoding: chunked\r\n\r\n";
     out += "a\r\nhello from\r\n5\r\n the \r\nf\r\nhttptrace demo\n\r\n0\r\n\r\n";
     return {out};
@@ -112,13 +126,13 @@ DemoResponse demo_response(const DemoRequest& request) {
       body.resize(kLargeBytes);
       return body;
     }();
-    return {response(200, "OK", kLarge, close)};
+    return {response(200, "OK", kLarge, connection)};
   }
   if (path == "/redirect") {
     return {response(302, "Found", "see /hello\n",
-                     std::string("Location: /hello\r\n") + std::string(close))};
+                     std::string("Location: /hello\r\n") + std::string(connection))};
   }
-  return {response(404, "Not Found", "not found\n", close)};
+  return {response(404, "Not Found", "not found\n", connection)};
 }
 
 }  // namespace httptrace::cli
