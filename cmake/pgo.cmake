@@ -1,9 +1,9 @@
 # The profile-guided release build (docs/benchmarks.md, "The profile-guided build").
 #
-# On this machine class a request's own code runs cold after every system call: the kernel's
-# work leaves the branch target buffer and the instruction cache to it, and each distinct
-# taken branch or code line then costs several cycles. GCC lays code out well for that only
-# when it knows which way each branch goes, so the release library is compiled twice:
+# On our machine class a request's own code runs cold after every system call: each distinct
+# taken branch, call or code line it then runs costs several cycles (measured; the table is in
+# the docs). GCC lays a hot path out straight only when it knows which way each branch goes,
+# so the release library is compiled twice:
 #   1. an instrumented build of this same project (build/pgo/instrumented/), which builds the
 #      training program tools/pgo_train and nothing else;
 #   2. the training run, whose counts land in build/pgo/profile/;
