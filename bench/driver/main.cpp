@@ -110,11 +110,11 @@ int main(int argc, char** argv) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     std::printf("\n%s", bench::render_table(table).c_str());
     std::printf(
-        "\n%d rounds A B A B (P1 %d, P2 %d), medians; ratio = ours / peer per round (median, "
-        "spread in the note).\n"
+        "\n%d rounds A B A B (P1 %d, P2 %d, P3 %d), medians; ratio = ours / peer per round "
+        "(median, spread in the note).\n"
         "Load average before %s, after %s; %.0f s. Ratios and bench-callgrind are what count.\n",
         args.rounds, args.rounds + bench::kP1ExtraRounds, args.rounds + bench::kP2ExtraRounds,
-        load_before.c_str(), load_average().c_str(), seconds);
+        args.rounds + bench::kP3ExtraRounds, load_before.c_str(), load_average().c_str(), seconds);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench: %s\n", e.what());
     return 1;
