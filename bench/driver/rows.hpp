@@ -14,7 +14,7 @@ namespace bench {
 // round's ratio on a shared machine ranges widely (P1's rounds 0.9–1.45 in one run, around a
 // median of ~1.2: with 11 rounds the median moved ±0.03 from run to run; P2's rounds ±0.1
 // around a margin of 3 %: with 9 rounds its verdict went either way from one run to the next,
-// 27 rounds read 0.99; with 15 it read 0.98–1.02 in five runs and 1.04 in a sixth).
+// 27 rounds read 0.99; with 15 it read 0.98–1.02 in six runs and 1.04 in a seventh).
 inline constexpr int kP1ExtraRounds = 14;
 inline constexpr int kP2ExtraRounds = 18;
 // P3 (wall-clock req/s, 3 % from 1) read 0.94–1.12 from run to run with 7 rounds, and 0.94 in
