@@ -83,8 +83,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (args.mode == "hooks") {
-    *request =
-        request->with_context(httptrace::with_client_trace(request->context(), bench::trivial_hooks()));
+    *request = request->with_context(
+        httptrace::with_client_trace(request->context(), bench::trivial_hooks()));
   }
   auto client = std::make_unique<HttptraceClient>(args, std::move(*request));
   if (args.mode == "h2-16") {

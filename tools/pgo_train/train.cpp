@@ -126,7 +126,8 @@ void train(const std::filesystem::path& work_dir) {
 
   step("keep-alive GET", [&] { send(client, hello, 30000); });
   step("keep-alive GET, 16 hooks", [&] {
-    send(client, hello.with_context(with_client_trace(hello.context(), bench::trivial_hooks())), 8000);
+    send(client, hello.with_context(with_client_trace(hello.context(), bench::trivial_hooks())),
+         8000);
   });
   step("keep-alive GET, Timeline", [&] {
     auto [ctx, timeline] = Timeline::attach(hello.context());
