@@ -140,7 +140,7 @@ std::shared_ptr<PersistConn> Pool::adopt(std::unique_ptr<PersistConn> conn) {
     return {PutOutcome::not_pooled, std::nullopt};
   }
   conn->reused = true;
-  HostState& host = conn->pool_host != nullptr ? *conn->pool_host : host_locked(conn->key());
+  HostState& host = *conn->pool_host;
   if (!host.waiters.empty()) {
     Waiter* waiter = host.waiters.front();
     host.waiters.pop_front();

@@ -60,7 +60,8 @@ class Pool : public std::enable_shared_from_this<Pool> {
     PutOutcome outcome;
     std::optional<Error> error;  // the refusal, ErrorCode::pool (put_idle_conn's argument)
   };
-  // Offers a connection back after a complete exchange (trace-semantics §6).
+  // Offers a connection back after a complete exchange (trace-semantics §6). `conn` came from
+  // this pool's adopt(), which noted its key's record in it.
   PutResult put(std::shared_ptr<PersistConn> conn);
 
   void close_idle();
